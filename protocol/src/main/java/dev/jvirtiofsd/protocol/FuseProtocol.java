@@ -1,0 +1,30 @@
+package dev.jvirtiofsd.protocol;
+
+/**
+ * Version numbers and framing rules of the FUSE kernel interface ({@code linux/fuse.h}).
+ * All structures are little-endian on the wire (virtio-fs uses the guest's byte order, and
+ * every guest we serve is x86_64 or another little-endian machine).
+ */
+public final class FuseProtocol {
+    /** The major version we speak (FUSE_KERNEL_VERSION). */
+    public static final int KERNEL_VERSION = 7;
+    /** The minor version we reply with (FUSE_KERNEL_MINOR_VERSION of Linux 6.1); the kernel uses the smaller of both. */
+    public static final int KERNEL_MINOR_VERSION = 38;
+    /** The oldest minor version we accept (the Rust virtiofsd's limit). */
+    public static final int MIN_KERNEL_MINOR_VERSION = 27;
+    /** The node id of the root inode (FUSE_ROOT_ID). */
+    public static final long ROOT_ID = 1;
+
+    /** Extension types 0..FUSE_MAX_NR_SECCTX are security-context headers (enum fuse_ext_type). */
+    public static final int MAX_NR_SECCTX = 31;
+    /** Extension type of the supplementary-groups extension (FUSE_EXT_GROUPS, 7.38). */
+    public static final int EXT_GROUPS = 32;
+
+    /** Variable-length records (dirents, extensions) are aligned to 8 bytes (FUSE_REC_ALIGN). */
+    public static int recAlign(int length) {
+        return (length + 7) & ~7;
+    }
+
+    private FuseProtocol() {
+    }
+}

@@ -1,0 +1,53 @@
+package dev.jvirtiofsd.protocol;
+
+import java.nio.ByteBuffer;
+
+/**
+ * {@code struct fuse_write_in}: the WRITE request (followed by the data).
+ *
+ * <p>Offsets are relative to the start of the struct; buffers are little-endian. Instances
+ * are mutable holders, reused to decode without allocating.
+ */
+public final class WriteIn {
+    /** sizeof(struct fuse_write_in). */
+    public static final int BYTES = 40;
+
+    public static final int FH = 0;
+    public static final int OFFSET = 8;
+    /** Unsigned. */
+    public static final int SIZE = 16;
+    /** FUSE_WRITE_* ({@link FuseFlags#WRITE_CACHE}, ...). */
+    public static final int WRITE_FLAGS = 20;
+    public static final int LOCK_OWNER = 24;
+    /** The open(2) flags of the guest's file. */
+    public static final int FLAGS = 32;
+
+    public long fh;
+    public long offset;
+    public int size;
+    public int writeFlags;
+    public long lockOwner;
+    public int flags;
+
+    /** Reads the struct at {@code at} into this holder. */
+    public WriteIn decode(ByteBuffer b, int at) {
+        fh = b.getLong(at + FH);
+        offset = b.getLong(at + OFFSET);
+        size = b.getInt(at + SIZE);
+        writeFlags = b.getInt(at + WRITE_FLAGS);
+        lockOwner = b.getLong(at + LOCK_OWNER);
+        flags = b.getInt(at + FLAGS);
+        return this;
+    }
+
+    /** Writes this holder as the struct at {@code at} ({@link #BYTES} bytes, padding zeroed). */
+    public void encode(ByteBuffer b, int at) {
+        b.putLong(at + FH, fh);
+        b.putLong(at + OFFSET, offset);
+        b.putInt(at + SIZE, size);
+        b.putInt(at + WRITE_FLAGS, writeFlags);
+        b.putLong(at + LOCK_OWNER, lockOwner);
+        b.putInt(at + FLAGS, flags);
+        b.putInt(at + 36, 0); // padding
+    }
+}
