@@ -1,5 +1,6 @@
 package dev.jvirtiofsd.vhostuser;
 
+import dev.jvirtiofsd.vhostuser.sys.NativeMemory;
 import java.nio.ByteBuffer;
 
 /**
@@ -15,49 +16,103 @@ import java.nio.ByteBuffer;
  * keep a reference past {@link VirtioDevice#process}.
  */
 public final class DescriptorChain {
-    // Implemented in the vhost-user module; see the public accessors below for the contract.
+    /**
+     * Most segments one chain may have. A Linux virtio-fs request needs at most about 260 (256
+     * pages plus headers); the cap bounds what a hostile guest can make the backend allocate.
+     */
+    public static final int MAX_SEGMENTS = 1024;
+    /** Longest segment; longer descriptors are split (a descriptor may be up to 4 GiB). */
+    static final int MAX_SEGMENT_LENGTH = 1 << 30;
+    private static final int INITIAL_SEGMENTS = 16;
+
+    private int head;
+    private long[] addresses = new long[INITIAL_SEGMENTS];
+    private int[] lengths = new int[INITIAL_SEGMENTS];
+    private int readable;
+    private int writable;
+    private long readableBytes;
+    private long writableBytes;
+
+    /** An empty chain, filled by the queue that pops into it. */
+    public DescriptorChain() {
+    }
+
+    /** Empties the chain and gives it a new head. */
+    void reset(int headIndex) {
+        head = headIndex;
+        readable = 0;
+        writable = 0;
+        readableBytes = 0;
+        writableBytes = 0;
+    }
+
+    /**
+     * Appends a segment. Writable segments must come after every readable one (the queue checks
+     * this). Returns false when the chain already holds {@link #MAX_SEGMENTS}.
+     */
+    boolean add(long address, int length, boolean deviceWritable) {
+        int count = readable + writable;
+        if (count == MAX_SEGMENTS) {
+            return false;
+        }
+        if (count == addresses.length) {
+            int grown = Math.min(MAX_SEGMENTS, count * 2);
+            addresses = java.util.Arrays.copyOf(addresses, grown);
+            lengths = java.util.Arrays.copyOf(lengths, grown);
+        }
+        addresses[count] = address;
+        lengths[count] = length;
+        if (deviceWritable) {
+            writable++;
+            writableBytes += length;
+        } else {
+            readable++;
+            readableBytes += length;
+        }
+        return true;
+    }
 
     /** Head descriptor index, as placed in the used ring. */
     public int headIndex() {
-        throw new UnsupportedOperationException("contract only");
+        return head;
     }
 
     /** Number of device-readable segments. */
     public int readableSegments() {
-        throw new UnsupportedOperationException("contract only");
+        return readable;
     }
 
     /** Address (in this process) of readable segment {@code i}. */
     public long readableAddress(int i) {
-        throw new UnsupportedOperationException("contract only");
+        return addresses[checkReadable(i)];
     }
 
     /** Length of readable segment {@code i}. */
     public int readableLength(int i) {
-        throw new UnsupportedOperationException("contract only");
+        return lengths[checkReadable(i)];
     }
 
     /** Total bytes in the readable part. */
     public long readableBytes() {
-        throw new UnsupportedOperationException("contract only");
+        return readableBytes;
     }
 
     /** Number of device-writable segments. */
     public int writableSegments() {
-        throw new UnsupportedOperationException("contract only");
+        return writable;
     }
 
     public long writableAddress(int i) {
-        throw new UnsupportedOperationException("contract only");
+        return addresses[checkWritable(i)];
     }
 
     public int writableLength(int i) {
-        throw new UnsupportedOperationException("contract only");
+        return lengths[checkWritable(i)];
     }
 
     /** Total bytes in the writable part. */
     public long writableBytes() {
-        throw new UnsupportedOperationException("contract only");
+        return writableBytes;
     }
 
     /**
@@ -66,7 +121,20 @@ public final class DescriptorChain {
      * position. Returns the number of bytes copied (less than requested at the end of the part).
      */
     public int read(long offset, ByteBuffer dst) {
-        throw new UnsupportedOperationException("contract only");
+        int copied = 0;
+        long skip = Math.max(0, offset);
+        for (int i = 0; i < readable && dst.hasRemaining(); i++) {
+            int length = lengths[i];
+            if (skip >= length) {
+                skip -= length;
+                continue;
+            }
+            int n = (int) Math.min(length - skip, dst.remaining());
+            NativeMemory.copyToBuffer(addresses[i] + skip, dst, n);
+            copied += n;
+            skip = 0;
+        }
+        return copied;
     }
 
     /**
@@ -75,7 +143,21 @@ public final class DescriptorChain {
      * part is too short).
      */
     public int write(long offset, ByteBuffer src) {
-        throw new UnsupportedOperationException("contract only");
+        int copied = 0;
+        long skip = Math.max(0, offset);
+        int end = readable + writable;
+        for (int i = readable; i < end && src.hasRemaining(); i++) {
+            int length = lengths[i];
+            if (skip >= length) {
+                skip -= length;
+                continue;
+            }
+            int n = (int) Math.min(length - skip, src.remaining());
+            NativeMemory.copyFromBuffer(src, addresses[i] + skip, n);
+            copied += n;
+            skip = 0;
+        }
+        return copied;
     }
 
     /**
@@ -84,11 +166,43 @@ public final class DescriptorChain {
      * Returns the number of iovecs written; their total length is {@link IoVecArray#totalBytes()}.
      */
     public int readableIovecs(long offset, long maxBytes, IoVecArray dst) {
-        throw new UnsupportedOperationException("contract only");
+        return fillIovecs(0, readable, offset, maxBytes, dst);
     }
 
     /** As {@link #readableIovecs}, over the writable part (for preadv straight into guest memory). */
     public int writableIovecs(long offset, long maxBytes, IoVecArray dst) {
-        throw new UnsupportedOperationException("contract only");
+        return fillIovecs(readable, readable + writable, offset, maxBytes, dst);
+    }
+
+    private int fillIovecs(int from, int to, long offset, long maxBytes, IoVecArray dst) {
+        dst.clear();
+        long skip = Math.max(0, offset);
+        long left = maxBytes;
+        for (int i = from; i < to && left > 0 && dst.count() < dst.capacity(); i++) {
+            int length = lengths[i];
+            if (skip >= length) {
+                skip -= length;
+                continue;
+            }
+            long n = Math.min(length - skip, left);
+            dst.add(addresses[i] + skip, n);
+            left -= n;
+            skip = 0;
+        }
+        return dst.count();
+    }
+
+    private int checkReadable(int i) {
+        if (i < 0 || i >= readable) {
+            throw new IndexOutOfBoundsException("readable segment " + i + " of " + readable);
+        }
+        return i;
+    }
+
+    private int checkWritable(int i) {
+        if (i < 0 || i >= writable) {
+            throw new IndexOutOfBoundsException("writable segment " + i + " of " + writable);
+        }
+        return readable + i;
     }
 }

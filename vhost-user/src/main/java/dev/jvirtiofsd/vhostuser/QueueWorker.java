@@ -1,0 +1,212 @@
+package dev.jvirtiofsd.vhostuser;
+
+import dev.jvirtiofsd.vhostuser.sys.Epoll;
+import dev.jvirtiofsd.vhostuser.sys.Errno;
+import dev.jvirtiofsd.vhostuser.sys.ErrnoException;
+import dev.jvirtiofsd.vhostuser.sys.EventFd;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The thread that serves one started queue: waits in epoll on the queue's kick eventfd and its
+ * own wake-up eventfd, and on each kick pops every available chain, has the device process it
+ * (inline, or on the shared pool) and returns it through the used ring.
+ */
+final class QueueWorker implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(QueueWorker.class);
+    private static final long KICK = 1;
+    private static final long WAKE = 2;
+
+    private final Vring vring;
+    private final SplitQueue queue;
+    private final int kickFd;
+    private final VirtioDevice device;
+    private final ExecutorService pool;
+    private final ChainPool chains;
+    private final EventFd wake;
+    private final Epoll epoll;
+    private final long[] scratch = new long[1];
+    private final Thread thread;
+    private volatile boolean stopRequested;
+
+    /**
+     * @param pool the thread pool that processes chains, or null to process them on this worker
+     */
+    QueueWorker(Vring vring, SplitQueue queue, int kickFd, VirtioDevice device, ExecutorService pool,
+            ThreadFactory threadFactory) throws ErrnoException {
+        this.vring = vring;
+        this.queue = queue;
+        this.kickFd = kickFd;
+        this.device = device;
+        this.pool = pool;
+        this.chains = new ChainPool(queue.size());
+        this.wake = EventFd.create();
+        Epoll created = null;
+        try {
+            created = new Epoll(2);
+            created.addInput(kickFd, KICK);
+            created.addInput(wake.fd(), WAKE);
+        } catch (ErrnoException e) {
+            if (created != null) {
+                created.close();
+            }
+            wake.close();
+            throw e;
+        }
+        this.epoll = created;
+        try {
+            this.thread = PlatformThreads.require(threadFactory.newThread(this));
+        } catch (RuntimeException e) {
+            created.close();
+            wake.close();
+            throw new IllegalStateException("cannot create the worker thread: " + e.getMessage(), e);
+        }
+    }
+
+    void start() {
+        // A first pass picks up chains that became available before the kick fd was watched.
+        wake.signal();
+        thread.start();
+    }
+
+    /** Makes the worker look at the ring again (e.g. after the ring was enabled). */
+    void wake() {
+        wake.signal();
+    }
+
+    /**
+     * Stops the worker: it finishes the chain in hand, then every chain still being processed on
+     * the pool is completed, before this returns. Called by the control thread.
+     */
+    void stop() {
+        stopRequested = true;
+        wake.signal();
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        chains.awaitAllReturned();
+        epoll.close();
+        wake.close();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopRequested) {
+                int ready = epoll.await(-1);
+                if (ready < 0) {
+                    vring.markBroken("epoll_wait failed: " + Errno.describe(-ready));
+                    return;
+                }
+                for (int i = 0; i < ready; i++) {
+                    if (epoll.data(i) == KICK) {
+                        drainKick();
+                    } else {
+                        wake.drain();
+                    }
+                }
+                if (!stopRequested && vring.isEnabled() && !vring.isBroken()) {
+                    processAvailable();
+                }
+            }
+        } catch (Throwable t) {
+            LOG.error("Worker of queue {} failed", vring.index(), t);
+            vring.markBroken("worker failed: " + t);
+        }
+    }
+
+    private void drainKick() throws ErrnoException {
+        int result = EventFd.read(kickFd, scratch);
+        if (result < 0 && result != -Errno.EAGAIN) {
+            // Not a readable eventfd: stop watching it rather than spin on it.
+            epoll.remove(kickFd);
+            vring.markBroken("kick fd cannot be read: " + Errno.describe(-result));
+        }
+    }
+
+    /** Serves the ring until it is empty with notifications re-enabled. */
+    private void processAvailable() {
+        do {
+            queue.disableNotifications();
+            if (!drainAvailable()) {
+                return;
+            }
+        } while (queue.enableNotifications());
+    }
+
+    /** Pops and dispatches every available chain; false when the worker must stop serving. */
+    private boolean drainAvailable() {
+        while (!stopRequested && vring.isEnabled()) {
+            DescriptorChain chain = chains.take();
+            if (stopRequested) {
+                chains.give(chain);
+                return false;
+            }
+            int result = queue.pop(chain);
+            switch (result) {
+                case SplitQueue.EMPTY:
+                    chains.give(chain);
+                    return true;
+                case SplitQueue.BROKEN:
+                    chains.give(chain);
+                    vring.markBroken(queue.problem());
+                    return false;
+                case SplitQueue.BAD_CHAIN:
+                    vring.warnBadChain(chain.headIndex(), queue.problem());
+                    complete(chain, 0);
+                    break;
+                default:
+                    dispatch(chain);
+                    break;
+            }
+        }
+        return false;
+    }
+
+    private void dispatch(DescriptorChain chain) {
+        if (pool != null) {
+            try {
+                pool.execute(() -> complete(chain, process(chain)));
+                return;
+            } catch (RejectedExecutionException e) {
+                // The pool is shutting down: finish the chain here.
+            }
+        }
+        complete(chain, process(chain));
+    }
+
+    private int process(DescriptorChain chain) {
+        int length;
+        try {
+            length = device.process(vring.index(), chain);
+        } catch (Throwable t) {
+            vring.warnDeviceFailure(t);
+            return 0;
+        }
+        if (length < 0 || length > chain.writableBytes()) {
+            vring.warnBadLength(length, chain.writableBytes());
+            return (int) Math.min(Math.max(length, 0), chain.writableBytes());
+        }
+        return length;
+    }
+
+    /** Returns a chain through the used ring and signals the driver if it asked for it. */
+    private void complete(DescriptorChain chain, int length) {
+        try {
+            vring.complete(queue, chain.headIndex(), length);
+        } finally {
+            chains.give(chain);
+        }
+    }
+}
