@@ -1,0 +1,1003 @@
+package dev.jvirtiofsd.daemon.fs;
+
+import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_ATIME;
+import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_ATIME_NOW;
+import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_FH;
+import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_GID;
+import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_MODE;
+import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_MTIME;
+import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_MTIME_NOW;
+import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_SIZE;
+import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_UID;
+
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.jvirtiofsd.daemon.sys.Dirents;
+import dev.jvirtiofsd.daemon.sys.Errno;
+import dev.jvirtiofsd.daemon.sys.ErrnoException;
+import dev.jvirtiofsd.daemon.sys.Fcntl;
+import dev.jvirtiofsd.daemon.sys.FileMode;
+import dev.jvirtiofsd.daemon.sys.ProcSelfFd;
+import dev.jvirtiofsd.daemon.sys.Stat;
+import dev.jvirtiofsd.daemon.sys.StatVfs;
+import dev.jvirtiofsd.daemon.sys.Syscalls;
+import dev.jvirtiofsd.daemon.sys.VectoredIo;
+
+/**
+ * The host side of every FUSE operation: a shared directory served through O_PATH fds, one per
+ * inode the guest knows, and *at calls relative to them.
+ *
+ * <p>Confinement does not rest on a sandbox: every guest name is a single checked component
+ * ({@link Names}), resolved relative to its parent's fd with O_NOFOLLOW (and openat2
+ * RESOLVE_IN_ROOT where the kernel has it); symlinks are stored and read, never followed; calls
+ * without an fd form go through the fd's /proc/self/fd magic link; ".." never climbs above the
+ * shared directory. Only regular files and directories are ever opened for I/O.
+ *
+ * <p>Every operation returns a negative errno rather than throwing; it is the errno of the host
+ * call that failed. The {@link RequestContext} reaches every operation; identity switching on it
+ * is not done yet, so all calls run with the daemon's credentials.
+ */
+public final class PassthroughFs implements FileSystem, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PassthroughFs.class);
+
+    private static final int PATH_FLAGS = Fcntl.O_PATH | Fcntl.O_NOFOLLOW | Fcntl.O_CLOEXEC;
+    private static final int RESOLVE = Fcntl.RESOLVE_IN_ROOT | Fcntl.RESOLVE_NO_MAGICLINKS;
+    private static final byte[] DOT_DOT = {'.', '.'};
+    /** Deepest directory nesting walked to prove that a ".." result is inside the shared directory. */
+    private static final int MAX_WALK_DEPTH = 4096;
+    private static final ThreadLocal<Stat> STAT = ThreadLocal.withInitial(Stat::new);
+    private static final ThreadLocal<StatVfs> STATVFS = ThreadLocal.withInitial(StatVfs::new);
+
+    private final PassthroughConfig config;
+    private final ProcSelfFd procSelfFd;
+    private final XattrAccess xattrs;
+    private final boolean openat2;
+    private final byte[] sharedDirPath;
+    private final InodeStore inodes = new InodeStore();
+    private final HandleTable handles = new HandleTable();
+    private final Object sessionLock = new Object();
+    private final AtomicBoolean badNameLogged = new AtomicBoolean();
+
+    /** Set by INIT from the negotiated flags, cleared by DESTROY. */
+    private volatile boolean writeback;
+    private volatile boolean announceSubmounts;
+    private volatile InodeKey rootKey;
+
+    /**
+     * Opens /proc/self/fd (at the configured path) and clears the process umask, so that the
+     * modes the guest sends (its own umask already applied) are used as they are.
+     */
+    public PassthroughFs(PassthroughConfig config) throws ErrnoException {
+        this.config = config;
+        this.procSelfFd = ProcSelfFd.open(config.procSelfFdPath());
+        this.xattrs = new XattrAccess(procSelfFd);
+        this.openat2 = config.useOpenat2() && Syscalls.openat2Supported();
+        this.sharedDirPath = config.sharedDir().toString().getBytes(StandardCharsets.UTF_8);
+        Syscalls.umask(0);
+        LOG.debug("passthrough of {}: openat2 {}", config.sharedDir(), openat2 ? "in use" : "not in use");
+    }
+
+    /** Whether names are resolved with openat2 (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS). */
+    public boolean usesOpenat2() {
+        return openat2;
+    }
+
+    // ---- session ------------------------------------------------------------------------------
+
+    @Override
+    public int init(long negotiatedFlags) {
+        synchronized (sessionLock) {
+            clearSession();
+            int fd = Syscalls.openat(Fcntl.AT_FDCWD, sharedDirPath, PATH_FLAGS, 0);
+            if (fd < 0) {
+                LOG.error("cannot open the shared directory {}: {}", config.sharedDir(), Syscalls.strerror(-fd));
+                return fd;
+            }
+            Stat st = STAT.get();
+            int ret = Syscalls.fstat(fd, st);
+            if (ret == 0 && !FileMode.isDirectory(st.mode) && !FileMode.isRegular(st.mode)) {
+                // O_PATH|O_NOFOLLOW opens a symlink itself; the shared directory must not be one.
+                ret = FileMode.isSymlink(st.mode) ? -Errno.ELOOP : -Errno.ENOTDIR;
+                LOG.error("the shared directory {} is neither a directory nor a regular file", config.sharedDir());
+            }
+            if (ret < 0) {
+                Syscalls.close(fd);
+                return ret;
+            }
+            Inode root = inodes.installRoot(fd, st);
+            rootKey = root.key;
+            writeback = config.writeback() && (negotiatedFlags & FuseFlags.FUSE_WRITEBACK_CACHE) != 0;
+            announceSubmounts = config.announceSubmounts() && (negotiatedFlags & FuseFlags.FUSE_SUBMOUNTS) != 0;
+            return 0;
+        }
+    }
+
+    @Override
+    public void destroy() {
+        synchronized (sessionLock) {
+            clearSession();
+        }
+    }
+
+    private void clearSession() {
+        handles.clear();
+        inodes.clear();
+        writeback = false;
+        announceSubmounts = false;
+        rootKey = null;
+    }
+
+    /** Ends the session and closes /proc/self/fd. */
+    @Override
+    public void close() {
+        destroy();
+        procSelfFd.close();
+    }
+
+    // ---- names and inodes ---------------------------------------------------------------------
+
+    @Override
+    public int lookup(RequestContext ctx, long parent, byte[] name, Entry out) {
+        Inode dir = inodes.acquire(parent);
+        if (dir == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            if (Names.isDot(name)) {
+                return lookupSelf(dir, out);
+            }
+            if (Names.isDotDot(name)) {
+                return dir.id == InodeStore.ROOT_ID ? lookupSelf(dir, out) : lookupParent(dir, out);
+            }
+            int bad = checkName(name);
+            if (bad < 0) {
+                return bad;
+            }
+            return lookupChild(dir, name, out);
+        } finally {
+            dir.unpin();
+        }
+    }
+
+    @Override
+    public void forget(long nodeId, long nlookup) {
+        inodes.forget(nodeId, nlookup);
+    }
+
+    private int lookupChild(Inode dir, byte[] name, Entry out) {
+        int fd = openChild(dir.fd, name, PATH_FLAGS, 0);
+        if (fd < 0) {
+            return fd;
+        }
+        return enter(fd, dir.key, out);
+    }
+
+    /** "." (and ".." at the root): the node itself, one more lookup. */
+    private int lookupSelf(Inode inode, Entry out) {
+        if (!inode.incrementLookup()) {
+            return -Errno.EBADF;
+        }
+        Stat st = STAT.get();
+        int ret = Syscalls.fstat(inode.fd, st);
+        if (ret < 0) {
+            inodes.forget(inode.id, 1);
+            return ret;
+        }
+        fillEntry(out, inode.id, st, null);
+        return 0;
+    }
+
+    /**
+     * ".." below the root: the real parent, provided it lies inside the shared directory (a
+     * directory moved out of the tree by someone on the host must not lead the guest out).
+     */
+    private int lookupParent(Inode dir, Entry out) {
+        int fd = Syscalls.openat(dir.fd, DOT_DOT, Fcntl.O_PATH | Fcntl.O_DIRECTORY | Fcntl.O_NOFOLLOW
+                | Fcntl.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return fd;
+        }
+        int inside = isInsideSharedDir(fd);
+        if (inside <= 0) {
+            Syscalls.close(fd);
+            if (inside == 0) {
+                LOG.debug("'..' of node {} lies outside the shared directory", dir.id);
+                return -Errno.ENOENT;
+            }
+            return inside;
+        }
+        return enter(fd, null, out);
+    }
+
+    /** 1 if directory {@code dirFd} is the shared directory or below it, 0 if not, else -errno. */
+    private int isInsideSharedDir(int dirFd) {
+        InodeKey root = rootKey;
+        if (root == null) {
+            return -Errno.EBADF;
+        }
+        Stat st = STAT.get();
+        int current = dirFd;
+        InodeKey previous = null;
+        try {
+            for (int depth = 0; depth < MAX_WALK_DEPTH; depth++) {
+                int ret = Syscalls.fstat(current, st);
+                if (ret < 0) {
+                    return ret;
+                }
+                InodeKey key = InodeStore.keyOf(st);
+                if (key.equals(root)) {
+                    return 1;
+                }
+                if (key.equals(previous)) {
+                    return 0; // ".." of "/" is "/" itself: the walk reached the top
+                }
+                previous = key;
+                int up = Syscalls.openat(current, DOT_DOT, Fcntl.O_PATH | Fcntl.O_DIRECTORY | Fcntl.O_CLOEXEC, 0);
+                if (up < 0) {
+                    return up;
+                }
+                if (current != dirFd) {
+                    Syscalls.close(current);
+                }
+                current = up;
+            }
+            return 0;
+        } finally {
+            if (current != dirFd) {
+                Syscalls.close(current);
+            }
+        }
+    }
+
+    /** Opens {@code name} below {@code dirFd}, never following a symlink, never leaving {@code dirFd}. */
+    private int openChild(int dirFd, byte[] name, int flags, int mode) {
+        int all = flags | Fcntl.O_NOFOLLOW | Fcntl.O_CLOEXEC;
+        if (openat2) {
+            return Syscalls.openat2(dirFd, name, all, (all & Fcntl.O_CREAT) != 0 ? mode : 0, RESOLVE);
+        }
+        return Syscalls.openat(dirFd, name, all, mode);
+    }
+
+    /** Registers one lookup of the file behind O_PATH fd {@code fd} (taken over) and fills {@code out}. */
+    private int enter(int fd, InodeKey parentKey, Entry out) {
+        Stat st = STAT.get();
+        int ret = Syscalls.fstat(fd, st);
+        if (ret < 0) {
+            Syscalls.close(fd);
+            return ret;
+        }
+        Inode inode = inodes.addLookup(fd, st);
+        fillEntry(out, inode.id, st, parentKey);
+        return 0;
+    }
+
+    private void fillEntry(Entry out, long nodeId, Stat st, InodeKey parentKey) {
+        long timeout = config.cachePolicy().timeoutSeconds;
+        out.nodeId = nodeId;
+        out.generation = 0;
+        out.entryValidSeconds = timeout;
+        out.entryValidNanos = 0;
+        out.attrValidSeconds = timeout;
+        out.attrValidNanos = 0;
+        fillAttr(out.attr, st);
+        if (announceSubmounts && parentKey != null && FileMode.isDirectory(st.mode)
+                && (st.dev() != parentKey.dev() || st.mntId != parentKey.mntId())) {
+            out.attr.flags |= FuseFlags.FUSE_ATTR_SUBMOUNT;
+        }
+    }
+
+    static void fillAttr(Attr attr, Stat st) {
+        attr.ino = st.ino;
+        attr.size = st.size;
+        attr.blocks = st.blocks;
+        attr.atime = st.atimeSec;
+        attr.mtime = st.mtimeSec;
+        attr.ctime = st.ctimeSec;
+        attr.atimensec = st.atimeNsec;
+        attr.mtimensec = st.mtimeNsec;
+        attr.ctimensec = st.ctimeNsec;
+        attr.mode = st.mode;
+        attr.nlink = st.nlink;
+        attr.uid = st.uid;
+        attr.gid = st.gid;
+        attr.rdev = st.rdevEncoded();
+        attr.blksize = st.blksize;
+        attr.flags = 0;
+    }
+
+    private int checkName(byte[] name) {
+        int bad = Names.check(name);
+        if (bad < 0 && badNameLogged.compareAndSet(false, true)) {
+            LOG.warn("refused a name the guest sent ({}); further ones are logged at debug level",
+                    Syscalls.strerror(-bad));
+        } else if (bad < 0) {
+            LOG.debug("refused a name the guest sent ({})", Syscalls.strerror(-bad));
+        }
+        return bad;
+    }
+
+    private static boolean isOpenable(Inode inode) {
+        return inode.fileType == FileMode.S_IFREG || inode.fileType == FileMode.S_IFDIR;
+    }
+
+    // ---- attributes ---------------------------------------------------------------------------
+
+    @Override
+    public int getattr(RequestContext ctx, long nodeId, long fh, Attr out) {
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            Stat st = STAT.get();
+            int ret = Syscalls.fstat(inode.fd, st);
+            if (ret < 0) {
+                return ret;
+            }
+            fillAttr(out, st);
+            return 0;
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    @Override
+    public int setattr(RequestContext ctx, long nodeId, SetAttrRequest in, Attr out) {
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        Handle handle = null;
+        int truncateFd = -1;
+        try {
+            int valid = in.valid;
+            if ((valid & FATTR_FH) != 0) {
+                handle = handles.acquire(in.fh, nodeId);
+                if (handle == null) {
+                    return -Errno.EBADF;
+                }
+            } else if ((valid & FATTR_SIZE) != 0) {
+                // Opened before anything changes, so a file that cannot be truncated is left untouched.
+                if (!isOpenable(inode)) {
+                    return -Errno.EBADF;
+                }
+                truncateFd = procSelfFd.reopen(inode.fd, Fcntl.O_RDWR | Fcntl.O_NONBLOCK);
+                if (truncateFd < 0) {
+                    return truncateFd;
+                }
+            }
+            int ret = applySetattr(inode, handle, truncateFd, in);
+            if (ret < 0) {
+                return ret;
+            }
+            Stat st = STAT.get();
+            ret = Syscalls.fstat(inode.fd, st);
+            if (ret < 0) {
+                return ret;
+            }
+            fillAttr(out, st);
+            return 0;
+        } finally {
+            if (truncateFd >= 0) {
+                Syscalls.close(truncateFd);
+            }
+            if (handle != null) {
+                handle.unpin();
+            }
+            inode.unpin();
+        }
+    }
+
+    /** Mode, then owner, then size, then times, each through the handle's fd when there is one. */
+    private int applySetattr(Inode inode, Handle handle, int truncateFd, SetAttrRequest in) {
+        int valid = in.valid;
+        int ret;
+        if ((valid & FATTR_MODE) != 0) {
+            int mode = in.mode & 07777;
+            ret = handle != null ? Syscalls.fchmod(handle.fd, mode) : procSelfFd.chmod(inode.fd, mode);
+            if (ret < 0) {
+                return ret;
+            }
+        }
+        if ((valid & (FATTR_UID | FATTR_GID)) != 0) {
+            int uid = (valid & FATTR_UID) != 0 ? in.uid : -1;
+            int gid = (valid & FATTR_GID) != 0 ? in.gid : -1;
+            ret = Syscalls.fchownat(inode.fd, null, uid, gid, Fcntl.AT_EMPTY_PATH | Fcntl.AT_SYMLINK_NOFOLLOW);
+            if (ret < 0) {
+                return ret;
+            }
+        }
+        if ((valid & FATTR_SIZE) != 0) {
+            ret = Syscalls.ftruncate(handle != null ? handle.fd : truncateFd, in.size);
+            if (ret < 0) {
+                return ret;
+            }
+        }
+        if ((valid & (FATTR_ATIME | FATTR_MTIME)) != 0) {
+            long atimeSec = 0;
+            long atimeNsec = Fcntl.UTIME_OMIT;
+            long mtimeSec = 0;
+            long mtimeNsec = Fcntl.UTIME_OMIT;
+            if ((valid & FATTR_ATIME_NOW) != 0) {
+                atimeNsec = Fcntl.UTIME_NOW;
+            } else if ((valid & FATTR_ATIME) != 0) {
+                atimeSec = in.atime;
+                atimeNsec = Integer.toUnsignedLong(in.atimensec);
+            }
+            if ((valid & FATTR_MTIME_NOW) != 0) {
+                mtimeNsec = Fcntl.UTIME_NOW;
+            } else if ((valid & FATTR_MTIME) != 0) {
+                mtimeSec = in.mtime;
+                mtimeNsec = Integer.toUnsignedLong(in.mtimensec);
+            }
+            ret = handle != null
+                    ? Syscalls.futimens(handle.fd, atimeSec, atimeNsec, mtimeSec, mtimeNsec)
+                    : procSelfFd.utimens(inode.fd, atimeSec, atimeNsec, mtimeSec, mtimeNsec);
+            if (ret < 0) {
+                return ret;
+            }
+        }
+        return 0;
+    }
+
+    @Override
+    public int readlink(RequestContext ctx, long nodeId, byte[] buf) {
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            return Syscalls.readlinkat(inode.fd, null, buf);
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    // ---- creating and removing names ----------------------------------------------------------
+
+    @Override
+    public int symlink(RequestContext ctx, long parent, byte[] name, byte[] target, Entry out) {
+        int bad = checkName(name);
+        if (bad < 0) {
+            return bad;
+        }
+        if (target == null || Names.checkNoNul(target) < 0) {
+            return -Errno.EINVAL;
+        }
+        Inode dir = inodes.acquire(parent);
+        if (dir == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            int ret = Syscalls.symlinkat(target, dir.fd, name);
+            return ret < 0 ? ret : lookupChild(dir, name, out);
+        } finally {
+            dir.unpin();
+        }
+    }
+
+    @Override
+    public int mknod(RequestContext ctx, long parent, byte[] name, int mode, int rdev, int umask, Entry out) {
+        int bad = checkName(name);
+        if (bad < 0) {
+            return bad;
+        }
+        Inode dir = inodes.acquire(parent);
+        if (dir == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            int ret = Syscalls.mknodat(dir.fd, name, mode & (FileMode.S_IFMT | 07777), Integer.toUnsignedLong(rdev));
+            return ret < 0 ? ret : lookupChild(dir, name, out);
+        } finally {
+            dir.unpin();
+        }
+    }
+
+    @Override
+    public int mkdir(RequestContext ctx, long parent, byte[] name, int mode, int umask, Entry out) {
+        int bad = checkName(name);
+        if (bad < 0) {
+            return bad;
+        }
+        Inode dir = inodes.acquire(parent);
+        if (dir == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            int ret = Syscalls.mkdirat(dir.fd, name, mode & 07777);
+            return ret < 0 ? ret : lookupChild(dir, name, out);
+        } finally {
+            dir.unpin();
+        }
+    }
+
+    @Override
+    public int unlink(RequestContext ctx, long parent, byte[] name) {
+        return removeName(parent, name, 0);
+    }
+
+    @Override
+    public int rmdir(RequestContext ctx, long parent, byte[] name) {
+        return removeName(parent, name, Fcntl.AT_REMOVEDIR);
+    }
+
+    private int removeName(long parent, byte[] name, int flags) {
+        int bad = checkName(name);
+        if (bad < 0) {
+            return bad;
+        }
+        Inode dir = inodes.acquire(parent);
+        if (dir == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            return Syscalls.unlinkat(dir.fd, name, flags);
+        } finally {
+            dir.unpin();
+        }
+    }
+
+    @Override
+    public int rename(RequestContext ctx, long oldParent, byte[] oldName, long newParent, byte[] newName, int flags) {
+        int bad = checkName(oldName);
+        if (bad == 0) {
+            bad = checkName(newName);
+        }
+        if (bad < 0) {
+            return bad;
+        }
+        Inode from = inodes.acquire(oldParent);
+        if (from == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            Inode to = inodes.acquire(newParent);
+            if (to == null) {
+                return -Errno.EBADF;
+            }
+            try {
+                int known = flags & (Fcntl.RENAME_NOREPLACE | Fcntl.RENAME_EXCHANGE | Fcntl.RENAME_WHITEOUT);
+                return Syscalls.renameat2(from.fd, oldName, to.fd, newName, known);
+            } finally {
+                to.unpin();
+            }
+        } finally {
+            from.unpin();
+        }
+    }
+
+    @Override
+    public int link(RequestContext ctx, long nodeId, long newParent, byte[] newName, Entry out) {
+        int bad = checkName(newName);
+        if (bad < 0) {
+            return bad;
+        }
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            Inode dir = inodes.acquire(newParent);
+            if (dir == null) {
+                return -Errno.EBADF;
+            }
+            try {
+                int ret = procSelfFd.link(inode.fd, dir.fd, newName);
+                return ret < 0 ? ret : lookupChild(dir, newName, out);
+            } finally {
+                dir.unpin();
+            }
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    // ---- open files ---------------------------------------------------------------------------
+
+    @Override
+    public int open(RequestContext ctx, long nodeId, int flags, OpenResult out) {
+        int ret = openHandle(nodeId, hostOpenFlags(flags), out);
+        if (ret == 0) {
+            out.openFlags = config.cachePolicy().fileOpenFlags;
+        }
+        return ret;
+    }
+
+    /** Like OPEN, for a directory: O_DIRECTORY is checked here, as a reopen through a magic link ignores it. */
+    @Override
+    public int opendir(RequestContext ctx, long nodeId, int flags, OpenResult out) {
+        int ret = openHandle(nodeId, hostOpenFlags(flags) | Fcntl.O_DIRECTORY, out);
+        if (ret == 0) {
+            out.openFlags = config.cachePolicy().dirOpenFlags;
+        }
+        return ret;
+    }
+
+    private int hostOpenFlags(int guestFlags) {
+        return OpenFlags.toHost(guestFlags, writeback, config.preserveNoatime(), config.allowDirectIo());
+    }
+
+    /** Reopens the inode's O_PATH fd through its magic link with {@code hostFlags} and makes a handle. */
+    private int openHandle(long nodeId, int hostFlags, OpenResult out) {
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            if (!isOpenable(inode)) {
+                return -Errno.EBADF;
+            }
+            if ((hostFlags & Fcntl.O_DIRECTORY) != 0 && inode.fileType != FileMode.S_IFDIR) {
+                return -Errno.ENOTDIR;
+            }
+            int fd = procSelfFd.reopen(inode.fd, hostFlags);
+            if (fd < 0) {
+                return fd;
+            }
+            out.fh = handles.add(nodeId, fd);
+            out.openFlags = 0;
+            return 0;
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    @Override
+    public int create(RequestContext ctx, long parent, byte[] name, int mode, int flags, int umask,
+                      Entry entry, OpenResult open) {
+        int bad = checkName(name);
+        if (bad < 0) {
+            return bad;
+        }
+        Inode dir = inodes.acquire(parent);
+        if (dir == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            int hostFlags = hostOpenFlags(flags) | Fcntl.O_CREAT | Fcntl.O_EXCL;
+            int fd = openChild(dir.fd, name, hostFlags, mode & 07777);
+            if (fd == -Errno.EEXIST && (flags & Fcntl.O_EXCL) == 0) {
+                return openExisting(ctx, dir, name, flags, entry, open);
+            }
+            if (fd < 0) {
+                return fd;
+            }
+            // The node comes from the new fd itself, not from the name, which may have changed since.
+            int pathFd = procSelfFd.reopen(fd, Fcntl.O_PATH);
+            if (pathFd < 0) {
+                Syscalls.close(fd);
+                return pathFd;
+            }
+            int ret = enter(pathFd, dir.key, entry);
+            if (ret < 0) {
+                Syscalls.close(fd);
+                return ret;
+            }
+            open.fh = handles.add(entry.nodeId, fd);
+            open.openFlags = config.cachePolicy().fileOpenFlags;
+            return 0;
+        } finally {
+            dir.unpin();
+        }
+    }
+
+    /** CREATE of a name that exists, without the guest asking O_EXCL: LOOKUP and OPEN it. */
+    private int openExisting(RequestContext ctx, Inode dir, byte[] name, int flags, Entry entry, OpenResult open) {
+        int ret = lookupChild(dir, name, entry);
+        if (ret < 0) {
+            return ret;
+        }
+        ret = open(ctx, entry.nodeId, flags, open);
+        if (ret < 0) {
+            inodes.forget(entry.nodeId, 1);
+        }
+        return ret;
+    }
+
+    @Override
+    public long read(RequestContext ctx, long nodeId, long fh, long offset, int size, long iovAddress, int iovCount) {
+        Handle handle = handles.acquire(fh, nodeId);
+        if (handle == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            return VectoredIo.read(handle.fd, iovAddress, iovCount, Integer.toUnsignedLong(size), offset);
+        } finally {
+            handle.unpin();
+        }
+    }
+
+    @Override
+    public long write(RequestContext ctx, long nodeId, long fh, long offset, int size, int writeFlags, int fileFlags,
+                      long iovAddress, int iovCount) {
+        Handle handle = handles.acquire(fh, nodeId);
+        if (handle == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            // O_APPEND was taken off the host fd; appends are made atomic per write instead,
+            // except when the guest's page cache decides the offsets (writeback, cached writes).
+            boolean append = (fileFlags & Fcntl.O_APPEND) != 0 && !writeback
+                    && (writeFlags & FuseFlags.FUSE_WRITE_CACHE) == 0;
+            return VectoredIo.write(handle.fd, iovAddress, iovCount, Integer.toUnsignedLong(size), offset,
+                    append ? Fcntl.RWF_APPEND : 0);
+        } finally {
+            handle.unpin();
+        }
+    }
+
+    /** FLUSH emulates the guest's close(): closing a duplicate makes the host filesystem flush too. */
+    @Override
+    public int flush(RequestContext ctx, long nodeId, long fh, long lockOwner) {
+        Handle handle = handles.acquire(fh, nodeId);
+        if (handle == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            int dup = Syscalls.dup(handle.fd);
+            return dup < 0 ? dup : Syscalls.close(dup);
+        } finally {
+            handle.unpin();
+        }
+    }
+
+    @Override
+    public int release(RequestContext ctx, long nodeId, long fh, int flags) {
+        return handles.remove(fh, nodeId) ? 0 : -Errno.EBADF;
+    }
+
+    @Override
+    public int fsync(RequestContext ctx, long nodeId, long fh, boolean dataOnly) {
+        Handle handle = handles.acquire(fh, nodeId);
+        if (handle == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            return dataOnly ? Syscalls.fdatasync(handle.fd) : Syscalls.fsync(handle.fd);
+        } finally {
+            handle.unpin();
+        }
+    }
+
+    @Override
+    public int fallocate(RequestContext ctx, long nodeId, long fh, int mode, long offset, long length) {
+        Handle handle = handles.acquire(fh, nodeId);
+        if (handle == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            return Syscalls.fallocate(handle.fd, mode, offset, length);
+        } finally {
+            handle.unpin();
+        }
+    }
+
+    @Override
+    public long lseek(RequestContext ctx, long nodeId, long fh, long offset, int whence) {
+        Handle handle = handles.acquire(fh, nodeId);
+        if (handle == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            synchronized (handle) {
+                return Syscalls.lseek(handle.fd, offset, whence);
+            }
+        } finally {
+            handle.unpin();
+        }
+    }
+
+    // ---- directories --------------------------------------------------------------------------
+
+    /**
+     * Seeks the directory fd to {@code offset} (a d_off given out earlier, or 0) and passes on
+     * entries until the sink is full or the directory ends. An error after some entries were
+     * taken ends the listing early instead of failing it.
+     */
+    @Override
+    public int readdir(RequestContext ctx, long nodeId, long fh, long offset, DirSink sink) {
+        Handle handle = handles.acquire(fh, nodeId);
+        if (handle == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            synchronized (handle) {
+                long pos = Syscalls.lseek(handle.fd, offset, Fcntl.SEEK_SET);
+                if (pos < 0) {
+                    return (int) pos;
+                }
+                int[] taken = {0};
+                Dirents.Visitor visitor = (ino, nextOffset, type, name, nameLength) -> {
+                    if (!sink.add(ino, nextOffset, type, name, nameLength)) {
+                        return false;
+                    }
+                    taken[0]++;
+                    return true;
+                };
+                while (true) {
+                    int state = Dirents.readBatch(handle.fd, visitor);
+                    if (state == Dirents.MORE) {
+                        continue;
+                    }
+                    return state < 0 && taken[0] == 0 ? state : 0;
+                }
+            }
+        } finally {
+            handle.unpin();
+        }
+    }
+
+    @Override
+    public int releasedir(RequestContext ctx, long nodeId, long fh) {
+        return handles.remove(fh, nodeId) ? 0 : -Errno.EBADF;
+    }
+
+    @Override
+    public int fsyncdir(RequestContext ctx, long nodeId, long fh, boolean dataOnly) {
+        return fsync(ctx, nodeId, fh, dataOnly);
+    }
+
+    // ---- whole filesystem ---------------------------------------------------------------------
+
+    @Override
+    public int statfs(RequestContext ctx, long nodeId, StatFs out) {
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            StatVfs vfs = STATVFS.get();
+            int ret = Syscalls.fstatvfs(inode.fd, vfs);
+            if (ret < 0) {
+                return ret;
+            }
+            out.blocks = vfs.blocks;
+            out.bfree = vfs.bfree;
+            out.bavail = vfs.bavail;
+            out.files = vfs.files;
+            out.ffree = vfs.ffree;
+            out.bsize = (int) vfs.bsize;
+            out.namelen = (int) vfs.namemax;
+            out.frsize = (int) vfs.frsize;
+            return 0;
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    @Override
+    public int access(RequestContext ctx, long nodeId, int mask) {
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            Stat st = STAT.get();
+            int ret = Syscalls.fstat(inode.fd, st);
+            if (ret < 0) {
+                return ret;
+            }
+            return AccessCheck.allows(mask, st.mode, st.uid, st.gid, ctx.uid, ctx.gid) ? 0 : -Errno.EACCES;
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    @Override
+    public int syncfs(RequestContext ctx, long nodeId) {
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            if (!isOpenable(inode)) {
+                return -Errno.EBADF;
+            }
+            int fd = procSelfFd.reopen(inode.fd, Fcntl.O_RDONLY);
+            if (fd < 0) {
+                return fd;
+            }
+            try {
+                return Syscalls.syncfs(fd);
+            } finally {
+                Syscalls.close(fd);
+            }
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    // ---- extended attributes ------------------------------------------------------------------
+
+    @Override
+    public int setxattr(RequestContext ctx, long nodeId, byte[] name, byte[] value, int flags) {
+        if (!config.xattr()) {
+            return -Errno.ENOSYS;
+        }
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            return xattrs.set(inode, name, value, flags);
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    @Override
+    public int getxattr(RequestContext ctx, long nodeId, byte[] name, byte[] buf) {
+        if (!config.xattr()) {
+            return -Errno.ENOSYS;
+        }
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            return xattrs.get(inode, name, buf);
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    @Override
+    public int listxattr(RequestContext ctx, long nodeId, byte[] buf) {
+        if (!config.xattr()) {
+            return -Errno.ENOSYS;
+        }
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            return xattrs.list(inode, buf);
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    @Override
+    public int removexattr(RequestContext ctx, long nodeId, byte[] name) {
+        if (!config.xattr()) {
+            return -Errno.ENOSYS;
+        }
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            return xattrs.remove(inode, name);
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    // ---- for tests ----------------------------------------------------------------------------
+
+    /** The guest's lookup count of {@code nodeId}, or 0 if the node is unknown. */
+    long lookupCount(long nodeId) {
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return 0;
+        }
+        try {
+            return inode.lookupCount();
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    int inodeCount() {
+        return inodes.size();
+    }
+
+    int handleCount() {
+        return handles.size();
+    }
+}
