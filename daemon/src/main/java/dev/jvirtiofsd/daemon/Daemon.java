@@ -1,0 +1,125 @@
+package dev.jvirtiofsd.daemon;
+
+import dev.jvirtiofsd.daemon.cli.Options;
+import dev.jvirtiofsd.daemon.cli.SandboxMode;
+import dev.jvirtiofsd.daemon.fs.PassthroughConfig;
+import dev.jvirtiofsd.daemon.fs.PassthroughFs;
+import dev.jvirtiofsd.daemon.fuse.FuseServer;
+import dev.jvirtiofsd.daemon.fuse.FuseServerConfig;
+import dev.jvirtiofsd.daemon.fuse.VirtioFsDevice;
+import dev.jvirtiofsd.daemon.sys.ErrnoException;
+import dev.jvirtiofsd.daemon.sys.ProcessCalls;
+import dev.jvirtiofsd.vhostuser.VhostUserBackend;
+import dev.jvirtiofsd.vhostuser.VhostUserListener;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Start-up and life of the daemon: socket, filesystem, sandbox, then one frontend connection
+ * served until it ends. Exit status 0 when the frontend disconnects (as the Rust virtiofsd),
+ * 1 when start-up fails.
+ */
+public final class Daemon {
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+    /** Number of request queues served (plus the hiprio queue). */
+    static final int REQUEST_QUEUES = 1;
+
+    private final Options options;
+
+    public Daemon(Options options) {
+        this.options = options;
+    }
+
+    public int run() {
+        boolean root = ProcessCalls.runningAsRoot();
+        SandboxMode sandbox = options.effectiveSandbox(root);
+        if (sandbox == SandboxMode.CHROOT && !root) {
+            LOG.error("--sandbox=chroot needs root; use --sandbox=none to run as an unprivileged user");
+            return 1;
+        }
+        Path sharedDir = options.sharedDir.toAbsolutePath().normalize();
+        Path socketPath = options.effectiveSocketPath();
+        if (options.socket != null) {
+            LOG.warn("--socket is deprecated, use --socket-path instead");
+        }
+
+        try (VhostUserListener listener = options.fd != null
+                ? VhostUserListener.fromFd(options.fd)
+                : VhostUserListener.bind(socketPath.toAbsolutePath())) {
+            // Also on SIGTERM/SIGINT before a frontend came: leave no socket file behind.
+            Thread cleanup = new Thread(listener::close, "socket-cleanup");
+            Runtime.getRuntime().addShutdownHook(cleanup);
+
+            PassthroughFs fs = new PassthroughFs(PassthroughConfig.builder(
+                            sandbox == SandboxMode.CHROOT ? Path.of("/") : sharedDir)
+                    .cachePolicy(options.cache)
+                    .xattr(options.xattr)
+                    .build());
+            FuseServer server = new FuseServer(fs, new FuseServerConfig(options.cache, true, false, options.xattr));
+            VirtioFsDevice device = new VirtioFsDevice(server, REQUEST_QUEUES, options.tag);
+            VhostUserBackend backend = new VhostUserBackend(device, options.threadPoolSize, new WorkerThreads());
+
+            LOG.info("Waiting for vhost-user socket connection...");
+            int connection = listener.accept();
+            LOG.info("Client connected, servicing requests");
+            // One frontend per daemon: nobody else may connect, and nothing is left to clean up.
+            listener.close();
+
+            if (sandbox == SandboxMode.CHROOT) {
+                enterChroot(sharedDir);
+            }
+            try {
+                backend.serve(connection);
+                LOG.info("Client disconnected, shutting down");
+            } catch (IOException e) {
+                LOG.error("Connection ended on a protocol error: {}", e.getMessage());
+            }
+            fs.close();
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+            return 0;
+        } catch (IOException e) {
+            LOG.error("{}", e.getMessage());
+            return 1;
+        }
+    }
+
+    /**
+     * chroot into the shared directory. Everything that reads files by path must be done first:
+     * the class path's jars are opened now (classes load lazily from them later), and the
+     * native libraries are already loaded.
+     */
+    private static void enterChroot(Path sharedDir) throws ErrnoException, IOException {
+        openClassPathJars();
+        ProcessCalls.chrootInto(sharedDir.toString());
+        LOG.debug("sandbox: chroot into {}", sharedDir);
+    }
+
+    private static void openClassPathJars() throws IOException {
+        ClassLoader loader = Daemon.class.getClassLoader();
+        // Enumerating a resource every jar has makes the class loader open each of them.
+        var manifests = loader.getResources("META-INF/MANIFEST.MF");
+        int n = 0;
+        while (manifests.hasMoreElements()) {
+            manifests.nextElement();
+            n++;
+        }
+        LOG.debug("class path: {} jars opened before chroot", n);
+    }
+
+    /** Platform threads, named after their role, for the queue workers and the pool. */
+    private static final class WorkerThreads implements ThreadFactory {
+        private final AtomicInteger next = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread t = new Thread(r, "virtiofs-worker-" + next.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        }
+    }
+}

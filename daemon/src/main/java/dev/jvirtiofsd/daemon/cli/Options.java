@@ -1,0 +1,114 @@
+package dev.jvirtiofsd.daemon.cli;
+
+import dev.jvirtiofsd.daemon.CachePolicy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The command line, with the Rust virtiofsd's option names, value syntax and defaults for what
+ * this daemon implements. An option this daemon does not implement yet is rejected by the parser
+ * (exit status 2), never accepted and ignored.
+ */
+@Command(name = "jvirtiofsd",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = "vhost-user virtio-fs device backend: serves a host directory to a QEMU guest.")
+public final class Options {
+
+    @Option(names = "--shared-dir", paramLabel = "SHARED_DIR", description = "Shared directory path")
+    public Path sharedDir;
+
+    @Option(names = "--tag", paramLabel = "TAG",
+            description = "The tag that the virtio device advertises. Setting this option enables the "
+                    + "vhost-user CONFIG protocol feature, which QEMU 7.1 to 8.0 do not survive.")
+    public String tag;
+
+    @Option(names = "--socket", paramLabel = "SOCKET", hidden = true,
+            description = "vhost-user socket path [deprecated: use --socket-path]")
+    public Path socket;
+
+    @Option(names = "--socket-path", paramLabel = "SOCKET_PATH", description = "vhost-user socket path")
+    public Path socketPath;
+
+    @Option(names = "--fd", paramLabel = "FD", description = "File descriptor of an already listening socket")
+    public Integer fd;
+
+    @Option(names = "--thread-pool-size", paramLabel = "THREAD_POOL_SIZE", defaultValue = "0",
+            description = "Maximum thread pool size. 0 processes requests in the queue threads. [default: 0]")
+    public int threadPoolSize;
+
+    @Option(names = "--xattr", description = "Enable support for extended attributes")
+    public boolean xattr;
+
+    @Option(names = "--sandbox", paramLabel = "SANDBOX",
+            description = "Sandbox mechanism to isolate the daemon process: chroot or none. "
+                    + "[default: chroot when run as root, else none] (namespace is not available yet)")
+    public SandboxMode sandbox;
+
+    @Option(names = "--cache", paramLabel = "CACHE", defaultValue = "auto",
+            description = "The caching policy the file system should use: auto, always, never, metadata. "
+                    + "[default: auto]")
+    public CachePolicy cache;
+
+    @Option(names = "--log-level", paramLabel = "LOG_LEVEL", defaultValue = "info",
+            description = "Log level: error, warn, info, debug, trace, off. [default: info]")
+    public LogLevel logLevel;
+
+    /** The socket path from --socket-path or its deprecated alias --socket. */
+    public Path effectiveSocketPath() {
+        return socketPath != null ? socketPath : socket;
+    }
+
+    /**
+     * Checks what the parser cannot: required and conflicting options and value ranges.
+     *
+     * @return a one-line reason, or null when the options are usable
+     */
+    public String validate() {
+        if (sharedDir == null) {
+            return "--shared-dir is required";
+        }
+        if (!Files.isDirectory(sharedDir, LinkOption.NOFOLLOW_LINKS)) {
+            return "shared directory " + sharedDir + " does not exist or is not a directory";
+        }
+        if (socketPath != null && socket != null) {
+            return "--socket-path and --socket cannot be used together";
+        }
+        if (fd != null && effectiveSocketPath() != null) {
+            return "--fd cannot be used together with --socket-path";
+        }
+        if (fd == null && effectiveSocketPath() == null) {
+            return "one of --socket-path or --fd is required";
+        }
+        if (fd != null && fd < 0) {
+            return "--fd must be a file descriptor number, not " + fd;
+        }
+        if (threadPoolSize < 0) {
+            return "--thread-pool-size must be 0 or more, not " + threadPoolSize;
+        }
+        if (tag != null) {
+            int len = tag.getBytes(StandardCharsets.UTF_8).length;
+            if (len == 0 || len > 36) {
+                return "--tag must be 1 to 36 bytes long, not " + len;
+            }
+        }
+        if (sandbox == SandboxMode.NAMESPACE) {
+            return "--sandbox=namespace is not implemented yet; use --sandbox=chroot or --sandbox=none";
+        }
+        return null;
+    }
+
+    /** The sandbox mode in effect: the one asked for, else chroot for root and none otherwise. */
+    public SandboxMode effectiveSandbox(boolean runningAsRoot) {
+        if (sandbox != null) {
+            return sandbox;
+        }
+        return runningAsRoot ? SandboxMode.CHROOT : SandboxMode.NONE;
+    }
+}

@@ -1,0 +1,11 @@
+package dev.jvirtiofsd.daemon.cli;
+
+/** {@code --sandbox}: how the daemon isolates itself from the rest of the host. */
+public enum SandboxMode {
+    /** New mount, pid and network namespaces, the shared directory as root (not built yet). */
+    NAMESPACE,
+    /** chroot into the shared directory (root only). */
+    CHROOT,
+    /** No isolation: confinement rests on the daemon's fd-relative, no-follow path handling. */
+    NONE
+}

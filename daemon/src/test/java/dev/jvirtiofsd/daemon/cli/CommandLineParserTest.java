@@ -1,0 +1,150 @@
+package dev.jvirtiofsd.daemon.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.jvirtiofsd.daemon.CachePolicy;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandLineParserTest {
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private CommandLineParser.Result parse(String... args) {
+        return CommandLineParser.parse(args, new PrintWriter(out), new PrintWriter(err));
+    }
+
+    private Options ok(String... args) {
+        CommandLineParser.Result r = parse(args);
+        assertFalse(r.shouldExit(), () -> "unexpected exit: " + err);
+        return r.options();
+    }
+
+    private void rejected(String reasonPart, String... args) {
+        CommandLineParser.Result r = parse(args);
+        assertTrue(r.shouldExit());
+        assertEquals(CommandLineParser.USAGE_ERROR, r.exitStatus());
+        String text = err.toString();
+        assertTrue(text.contains(reasonPart), () -> "expected '" + reasonPart + "' in: " + text);
+        assertTrue(text.startsWith("error: "), text);
+    }
+
+    @Test
+    void defaultsMatchTheRustDaemon() {
+        Options o = ok("--shared-dir", dir.toString(), "--socket-path", dir.resolve("s").toString());
+        assertEquals(dir, o.sharedDir);
+        assertEquals(dir.resolve("s"), o.effectiveSocketPath());
+        assertEquals(CachePolicy.AUTO, o.cache);
+        assertEquals(0, o.threadPoolSize);
+        assertFalse(o.xattr);
+        assertEquals(LogLevel.INFO, o.logLevel);
+        assertNull(o.tag);
+        assertNull(o.fd);
+        assertEquals(SandboxMode.CHROOT, o.effectiveSandbox(true));
+        assertEquals(SandboxMode.NONE, o.effectiveSandbox(false));
+    }
+
+    @Test
+    void equalsAndSpaceFormsAndCaseInsensitiveValues() {
+        Options o = ok("--shared-dir=" + dir, "--fd=3", "--cache", "ALWAYS", "--xattr", "--thread-pool-size=4",
+                "--log-level=Debug", "--sandbox", "None", "--tag", "myfs");
+        assertEquals(3, o.fd);
+        assertEquals(CachePolicy.ALWAYS, o.cache);
+        assertTrue(o.xattr);
+        assertEquals(4, o.threadPoolSize);
+        assertEquals(LogLevel.DEBUG, o.logLevel);
+        assertEquals(SandboxMode.NONE, o.effectiveSandbox(true));
+        assertEquals("myfs", o.tag);
+    }
+
+    @Test
+    void everyCachePolicyParses() {
+        for (String v : new String[] {"auto", "always", "never", "metadata"}) {
+            assertEquals(CachePolicy.valueOf(v.toUpperCase()),
+                    ok("--shared-dir", dir.toString(), "--fd", "3", "--cache", v).cache);
+        }
+    }
+
+    @Test
+    void repeatedOptionLastWins() {
+        assertEquals(CachePolicy.NEVER,
+                ok("--shared-dir", dir.toString(), "--fd", "3", "--cache", "always", "--cache", "never").cache);
+    }
+
+    @Test
+    void deprecatedSocketAlias() {
+        Options o = ok("--shared-dir", dir.toString(), "--socket", dir.resolve("x").toString());
+        assertEquals(dir.resolve("x"), o.effectiveSocketPath());
+    }
+
+    @Test
+    void badValuesAreRejectedWithOneLineReason() {
+        rejected("--cache", "--shared-dir", dir.toString(), "--fd", "3", "--cache", "sometimes");
+        err.getBuffer().setLength(0);
+        rejected("--thread-pool-size", "--shared-dir", dir.toString(), "--fd", "3", "--thread-pool-size", "many");
+        err.getBuffer().setLength(0);
+        rejected("--thread-pool-size", "--shared-dir", dir.toString(), "--fd", "3", "--thread-pool-size", "-1");
+        err.getBuffer().setLength(0);
+        rejected("--log-level", "--shared-dir", dir.toString(), "--fd", "3", "--log-level", "loud");
+        err.getBuffer().setLength(0);
+        rejected("--tag", "--shared-dir", dir.toString(), "--fd", "3", "--tag", "x".repeat(37));
+        err.getBuffer().setLength(0);
+        rejected("Unknown option", "--shared-dir", dir.toString(), "--fd", "3", "--no-such-option");
+    }
+
+    @Test
+    void missingOrConflictingOptions() {
+        rejected("--shared-dir is required", "--socket-path", "/tmp/s");
+        err.getBuffer().setLength(0);
+        rejected("one of --socket-path or --fd", "--shared-dir", dir.toString());
+        err.getBuffer().setLength(0);
+        rejected("--fd cannot be used together", "--shared-dir", dir.toString(), "--fd", "3", "--socket-path", "/tmp/s");
+        err.getBuffer().setLength(0);
+        rejected("does not exist", "--shared-dir", dir.resolve("missing").toString(), "--fd", "3");
+    }
+
+    @Test
+    void sharedDirMustBeADirectoryNotASymlink() throws Exception {
+        Path link = dir.resolve("link");
+        Path real = Files.createDirectory(dir.resolve("real"));
+        Files.createSymbolicLink(link, real);
+        rejected("not a directory", "--shared-dir", link.toString(), "--fd", "3");
+    }
+
+    @Test
+    void namespaceSandboxIsAClearErrorUntilItExists() {
+        rejected("--sandbox=namespace is not implemented yet", "--shared-dir", dir.toString(), "--fd", "3",
+                "--sandbox", "namespace");
+    }
+
+    @Test
+    void helpAndVersionExitZero() {
+        CommandLineParser.Result r = parse("--help");
+        assertEquals(0, r.exitStatus());
+        assertTrue(out.toString().contains("--shared-dir"));
+        assertTrue(out.toString().contains("--thread-pool-size"));
+        out.getBuffer().setLength(0);
+        r = parse("--version");
+        assertEquals(0, r.exitStatus());
+        assertTrue(out.toString().startsWith("jvirtiofsd "));
+    }
+
+    @Test
+    void noArgumentsPrintsHelpAsAnError() {
+        CommandLineParser.Result r = parse();
+        assertEquals(CommandLineParser.USAGE_ERROR, r.exitStatus());
+        assertNotNull(err.toString());
+        assertTrue(err.toString().contains("--socket-path"));
+    }
+}
