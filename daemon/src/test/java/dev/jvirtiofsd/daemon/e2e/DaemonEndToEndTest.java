@@ -65,12 +65,21 @@ class DaemonEndToEndTest {
     @BeforeEach
     void start() throws Exception {
         shared = Files.createDirectory(tmp.resolve("shared"));
-        daemon = RunningDaemon.start(shared, tmp.resolve("vfs.sock"), FrontendOptions.defaults(), "--xattr");
+        daemon = RunningDaemon.start(shared, tmp.resolve("vfs.sock"), frontendOptions(), daemonArgs());
         fuse = new FuseTestClient(daemon.frontend);
         Reply init = fuse.init();
         init.ok();
         assertEquals(7, init.body().getInt(0));
         assertEquals(38, init.body().getInt(4));
+    }
+
+    /** The daemon's options beyond the shared dir, socket and sandbox. */
+    String[] daemonArgs() {
+        return new String[] {"--xattr"};
+    }
+
+    FrontendOptions frontendOptions() {
+        return FrontendOptions.defaults();
     }
 
     @AfterEach
@@ -80,7 +89,7 @@ class DaemonEndToEndTest {
 
     @Test
     void handshakeOffersTheFeaturesQemuNeeds() {
-        long f = daemon.frontend.features();
+        long f = daemon.frontend.offeredFeatures();
         assertTrue((f & (1L << 32)) != 0, "VERSION_1");
         assertTrue((f & (1L << 28)) != 0, "INDIRECT_DESC");
         assertTrue((f & (1L << 29)) != 0, "EVENT_IDX");
