@@ -72,7 +72,7 @@ final class InodeStore {
         }
     }
 
-    /** Drops every node (end of a session). Requests still running keep their pins until they finish. */
+    /** Drops every node (DESTROY, or INIT starting over). Requests still running keep their pins until they finish. */
     void clear() {
         for (Inode inode : byId.values()) {
             if (byId.remove(inode.id, inode)) {

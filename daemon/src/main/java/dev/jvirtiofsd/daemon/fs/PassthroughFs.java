@@ -39,7 +39,9 @@ import dev.jvirtiofsd.daemon.sys.VectoredIo;
  *
  * <p>Every operation returns a negative errno rather than throwing; it is the errno of the host
  * call that failed. The {@link RequestContext} reaches every operation; identity switching on it
- * is not done yet, so all calls run with the daemon's credentials.
+ * is not done yet, so all calls run with the daemon's credentials. The {@code umask} of MKNOD,
+ * MKDIR and CREATE is not applied: without POSIX ACLs (DONT_MASK) the guest kernel has applied it
+ * to the mode already.
  */
 public final class PassthroughFs implements FileSystem, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughFs.class);
@@ -47,8 +49,6 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     private static final int PATH_FLAGS = Fcntl.O_PATH | Fcntl.O_NOFOLLOW | Fcntl.O_CLOEXEC;
     private static final int RESOLVE = Fcntl.RESOLVE_IN_ROOT | Fcntl.RESOLVE_NO_MAGICLINKS;
     private static final byte[] DOT_DOT = {'.', '.'};
-    /** Deepest directory nesting walked to prove that a ".." result is inside the shared directory. */
-    private static final int MAX_WALK_DEPTH = 4096;
     private static final ThreadLocal<Stat> STAT = ThreadLocal.withInitial(Stat::new);
     private static final ThreadLocal<StatVfs> STATVFS = ThreadLocal.withInitial(StatVfs::new);
 
@@ -59,7 +59,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     private final byte[] sharedDirPath;
     private final InodeStore inodes = new InodeStore();
     private final HandleTable handles = new HandleTable();
-    private final Object sessionLock = new Object();
+    private final Object initLock = new Object();
     private final AtomicBoolean badNameLogged = new AtomicBoolean();
 
     /** Set by INIT from the negotiated flags, cleared by DESTROY. */
@@ -86,12 +86,12 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         return openat2;
     }
 
-    // ---- session ------------------------------------------------------------------------------
+    // ---- INIT and DESTROY ---------------------------------------------------------------------
 
     @Override
     public int init(long negotiatedFlags) {
-        synchronized (sessionLock) {
-            clearSession();
+        synchronized (initLock) {
+            dropAll();
             int fd = Syscalls.openat(Fcntl.AT_FDCWD, sharedDirPath, PATH_FLAGS, 0);
             if (fd < 0) {
                 LOG.error("cannot open the shared directory {}: {}", config.sharedDir(), Syscalls.strerror(-fd));
@@ -118,12 +118,12 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
 
     @Override
     public void destroy() {
-        synchronized (sessionLock) {
-            clearSession();
+        synchronized (initLock) {
+            dropAll();
         }
     }
 
-    private void clearSession() {
+    private void dropAll() {
         handles.clear();
         inodes.clear();
         writeback = false;
@@ -131,7 +131,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         rootKey = null;
     }
 
-    /** Ends the session and closes /proc/self/fd. */
+    /** Drops every inode and handle and closes /proc/self/fd. */
     @Override
     public void close() {
         destroy();
@@ -193,7 +193,8 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
 
     /**
      * ".." below the root: the real parent, provided it lies inside the shared directory (a
-     * directory moved out of the tree by someone on the host must not lead the guest out).
+     * directory moved out of the tree by someone on the host must not lead the guest out). A
+     * plain openat: with RESOLVE_IN_ROOT the directory itself would be the root, and its own "..".
      */
     private int lookupParent(Inode dir, Entry out) {
         int fd = Syscalls.openat(dir.fd, DOT_DOT, Fcntl.O_PATH | Fcntl.O_DIRECTORY | Fcntl.O_NOFOLLOW
@@ -201,7 +202,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         if (fd < 0) {
             return fd;
         }
-        int inside = isInsideSharedDir(fd);
+        int inside = SharedDirBoundary.contains(rootKey, fd, STAT.get());
         if (inside <= 0) {
             Syscalls.close(fd);
             if (inside == 0) {
@@ -211,46 +212,6 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             return inside;
         }
         return enter(fd, null, out);
-    }
-
-    /** 1 if directory {@code dirFd} is the shared directory or below it, 0 if not, else -errno. */
-    private int isInsideSharedDir(int dirFd) {
-        InodeKey root = rootKey;
-        if (root == null) {
-            return -Errno.EBADF;
-        }
-        Stat st = STAT.get();
-        int current = dirFd;
-        InodeKey previous = null;
-        try {
-            for (int depth = 0; depth < MAX_WALK_DEPTH; depth++) {
-                int ret = Syscalls.fstat(current, st);
-                if (ret < 0) {
-                    return ret;
-                }
-                InodeKey key = InodeStore.keyOf(st);
-                if (key.equals(root)) {
-                    return 1;
-                }
-                if (key.equals(previous)) {
-                    return 0; // ".." of "/" is "/" itself: the walk reached the top
-                }
-                previous = key;
-                int up = Syscalls.openat(current, DOT_DOT, Fcntl.O_PATH | Fcntl.O_DIRECTORY | Fcntl.O_CLOEXEC, 0);
-                if (up < 0) {
-                    return up;
-                }
-                if (current != dirFd) {
-                    Syscalls.close(current);
-                }
-                current = up;
-            }
-            return 0;
-        } finally {
-            if (current != dirFd) {
-                Syscalls.close(current);
-            }
-        }
     }
 
     /** Opens {@code name} below {@code dirFd}, never following a symlink, never leaving {@code dirFd}. */
@@ -797,7 +758,9 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     /**
      * Seeks the directory fd to {@code offset} (a d_off given out earlier, or 0) and passes on
      * entries until the sink is full or the directory ends. An error after some entries were
-     * taken ends the listing early instead of failing it.
+     * taken ends the listing early instead of failing it. The sink may call back into this
+     * filesystem (READDIRPLUS looks each entry up): the entries are staged in buffers no other
+     * operation uses.
      */
     @Override
     public int readdir(RequestContext ctx, long nodeId, long fh, long offset, DirSink sink) {

@@ -5,7 +5,7 @@ import jnr.ffi.annotations.SaveError;
 
 /**
  * The libc functions the passthrough filesystem calls, bound with jnr-ffi. Only {@link Syscalls}
- * and its helpers in this package use it; nothing outside sees a jnr type. (It is public only
+ * and the other classes of this package use it; nothing outside sees a jnr type. (It is public only
  * because jnr-ffi defines the implementing class in a class loader of its own.)
  *
  * <p>Conventions: every {@code size_t}/{@code ssize_t}/{@code off_t} is a Java {@code long}

@@ -5,7 +5,7 @@ import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 
-/** The loaded libc binding, errno access and native memory helpers of this package. */
+/** The loaded libc binding, errno access and native memory access of this package. */
 final class Native {
     static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
     static final Runtime RUNTIME = Runtime.getRuntime(LIBC);

@@ -349,7 +349,7 @@ public final class Syscalls {
         return Native.result(Native.LIBC.fremovexattr(fd, n));
     }
 
-    /** getxattr(2) on a path, following a final symlink (meant for /proc/self/fd/N paths). */
+    /** getxattr(2) on a path, following a final symlink (meant for fd magic links, see {@link ProcSelfFd}). */
     public static int getxattr(byte[] path, byte[] name, byte[] buf) {
         if (buf != null && buf.length == 0) {
             return emptyBufferResult(getxattr(path, name, null));

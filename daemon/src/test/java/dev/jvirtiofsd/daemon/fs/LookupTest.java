@@ -131,14 +131,14 @@ class LookupTest {
     }
 
     @Test
-    void initStartsAFreshSessionAndDestroyEndsIt() throws IOException {
+    void initStartsOverAndDestroyDropsEverything() throws IOException {
         Files.writeString(f.shared.resolve("a"), "");
         long before = FsFixture.openFdCount();
         long a = f.lookup(ROOT, "a").nodeId;
         long fh = f.open(a, 0);
         assertEquals(before + 2, FsFixture.openFdCount());
         assertEquals(0, f.fs.init(0));
-        assertEquals(before, FsFixture.openFdCount(), "inodes and handles of the old session are closed");
+        assertEquals(before, FsFixture.openFdCount(), "inodes and handles from before INIT are closed");
         assertEquals(-Errno.EBADF, f.fs.getattr(f.ctx, a, -1, new Attr()));
         assertEquals(-Errno.EBADF, f.fs.release(f.ctx, a, fh, 0));
         assertEquals(2, f.fs.lookupCount(ROOT));

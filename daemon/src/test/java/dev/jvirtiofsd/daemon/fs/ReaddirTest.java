@@ -129,6 +129,31 @@ class ReaddirTest {
     }
 
     @Test
+    void aSinkMayLookUpEachEntryAsReaddirplusDoes() throws IOException {
+        Files.createDirectory(f.shared.resolve("d"));
+        for (int i = 0; i < 300; i++) {
+            Files.writeString(f.shared.resolve("d/name-" + i), "x".repeat(i));
+        }
+        long d = f.lookup(ROOT, "d").nodeId;
+        long fh = f.opendir(d);
+        Map<String, Long> sizes = new HashMap<>();
+        assertEquals(0, f.fs.readdir(f.ctx, d, fh, 0, (ino, next, type, name, length) -> {
+            String n = new String(name, 0, length, UTF_8);
+            if (!n.startsWith(".")) {
+                Entry e = new Entry();
+                assertEquals(0, f.fs.lookup(f.ctx, d, java.util.Arrays.copyOf(name, length), e), n);
+                assertEquals(ino, e.attr.ino, n);
+                sizes.put(n, e.attr.size);
+            }
+            return true;
+        }));
+        assertEquals(300, sizes.size());
+        for (int i = 0; i < 300; i++) {
+            assertEquals(i, sizes.get("name-" + i));
+        }
+    }
+
+    @Test
     void aSinkThatTakesNothingEndsTheCall() throws IOException {
         long fh = f.opendir(ROOT);
         int[] offered = {0};

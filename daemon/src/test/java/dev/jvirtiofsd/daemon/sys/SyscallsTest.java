@@ -401,6 +401,22 @@ class SyscallsTest {
     }
 
     @Test
+    void fchdirMovesTheWorkingDirectory() throws IOException {
+        Path cwd = Path.of("/proc/self/cwd");
+        Path before = Files.readSymbolicLink(cwd);
+        int previous = Syscalls.openat(Fcntl.AT_FDCWD, bytes("."), Fcntl.O_PATH | Fcntl.O_DIRECTORY | Fcntl.O_CLOEXEC, 0);
+        try {
+            assertEquals(0, Syscalls.fchdir(dirFd), "an O_PATH directory fd will do");
+            assertEquals(dir.toRealPath(), Files.readSymbolicLink(cwd));
+        } finally {
+            assertEquals(0, Syscalls.fchdir(previous));
+            Syscalls.close(previous);
+        }
+        assertEquals(before, Files.readSymbolicLink(cwd));
+        assertEquals(-Errno.EBADF, Syscalls.fchdir(-1));
+    }
+
+    @Test
     void umaskReturnsThePreviousMask() {
         int old = Syscalls.umask(0027);
         assertEquals(0027, Syscalls.umask(old));
