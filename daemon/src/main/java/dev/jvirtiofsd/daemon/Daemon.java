@@ -44,9 +44,7 @@ public final class Daemon {
         }
         Path sharedDir = options.sharedDir.toAbsolutePath().normalize();
         Path socketPath = options.effectiveSocketPath();
-        if (options.socket != null) {
-            LOG.warn("--socket is deprecated, use --socket-path instead");
-        }
+        warnAboutDeprecatedOptions();
 
         try (VhostUserListener listener = options.fd != null
                 ? VhostUserListener.fromFd(options.fd)
@@ -55,12 +53,9 @@ public final class Daemon {
             Thread cleanup = new Thread(listener::close, "socket-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
 
-            PassthroughFs fs = new PassthroughFs(PassthroughConfig.builder(
-                            sandbox == SandboxMode.CHROOT ? Path.of("/") : sharedDir)
-                    .cachePolicy(options.cache)
-                    .xattr(options.xattr)
-                    .build());
-            FuseServer server = new FuseServer(fs, new FuseServerConfig(options.cache, true, false, options.xattr));
+            PassthroughFs fs = new PassthroughFs(passthroughConfig(
+                    sandbox == SandboxMode.CHROOT ? Path.of("/") : sharedDir));
+            FuseServer server = new FuseServer(fs, fuseServerConfig());
             VirtioFsDevice device = new VirtioFsDevice(server, REQUEST_QUEUES, options.tag);
             VhostUserBackend backend = new VhostUserBackend(device, options.threadPoolSize, new WorkerThreads());
 
@@ -88,13 +83,54 @@ public final class Daemon {
         }
     }
 
+    private void warnAboutDeprecatedOptions() {
+        if (options.socket != null) {
+            LOG.warn("--socket is deprecated, use --socket-path instead");
+        }
+        if (!options.compatOptions.isEmpty()) {
+            LOG.warn("-o {} is deprecated, use the separate options instead", String.join(",", options.compatOptions));
+        }
+        if (options.debug) {
+            LOG.warn("-d is deprecated, use --log-level=debug instead");
+        }
+        if (options.foreground) {
+            LOG.warn("-f is deprecated: the daemon always runs in the foreground");
+        }
+    }
+
+    PassthroughConfig passthroughConfig(Path root) {
+        return PassthroughConfig.builder(root)
+                .cachePolicy(options.cache)
+                .xattr(options.xattr)
+                .writeback(options.writeback)
+                .allowDirectIo(options.allowDirectIo)
+                .preserveNoatime(options.preserveNoatime)
+                .posixAcl(options.posixAcl)
+                .securityLabel(options.securityLabel)
+                .killprivV2(options.killprivV2)
+                .posixLocks(options.posixLock)
+                .flockLocks(options.flock)
+                .build();
+    }
+
+    FuseServerConfig fuseServerConfig() {
+        return new FuseServerConfig(options.cache, !options.noReaddirplus, options.writeback, options.xattr)
+                .withAllowMmap(options.allowMmap)
+                .withPosixAcl(options.posixAcl)
+                .withSecurityLabel(options.securityLabel)
+                .withKillprivV2(options.killprivV2)
+                .withPosixLocks(options.posixLock)
+                .withFlockLocks(options.flock);
+    }
+
     /**
      * chroot into the shared directory. Everything that reads files by path must be done first:
      * the class path's jars are opened now (classes load lazily from them later), and the
-     * native libraries are already loaded.
+     * native libraries are loaded (jffi unpacks its library into a temporary directory).
      */
     private static void enterChroot(Path sharedDir) throws ErrnoException, IOException {
         openClassPathJars();
+        dev.jvirtiofsd.vhostuser.sys.Natives.load();
         ProcessCalls.chrootInto(sharedDir.toString());
         LOG.debug("sandbox: chroot into {}", sharedDir);
     }

@@ -60,6 +60,60 @@ public final class Options {
             description = "Log level: error, warn, info, debug, trace, off. [default: info]")
     public LogLevel logLevel;
 
+    @Option(names = "--writeback", description = "Enable writeback cache")
+    public boolean writeback;
+
+    @Option(names = "--allow-mmap",
+            description = "Allow shared mmap of files opened with direct I/O (--cache=never or metadata)")
+    public boolean allowMmap;
+
+    @Option(names = "--no-readdirplus", description = "Disable support for READDIRPLUS operations")
+    public boolean noReaddirplus;
+
+    @Option(names = "--allow-direct-io", description = "Honor the O_DIRECT flag passed down by guest applications")
+    public boolean allowDirectIo;
+
+    @Option(names = "--preserve-noatime",
+            description = "Honor the O_NOATIME flag passed down by guest applications (may fail with EPERM "
+                    + "where the daemon does not own the file)")
+    public boolean preserveNoatime;
+
+    @Option(names = "--killpriv-v2", description = "Enable FUSE_HANDLE_KILLPRIV_V2 (not for NFS shares)")
+    public boolean killprivV2;
+
+    @Option(names = "--no-killpriv-v2", description = "Disable FUSE_HANDLE_KILLPRIV_V2 (the default)")
+    public boolean noKillprivV2;
+
+    @Option(names = "--posix-acl", description = "Enable support for POSIX ACLs (implies --xattr)")
+    public boolean posixAcl;
+
+    @Option(names = "--security-label",
+            description = "Enable support for security labels (SELinux) on new files (implies --xattr)")
+    public boolean securityLabel;
+
+    @Option(names = "--posix-lock",
+            description = "Serve POSIX record locks (fcntl) on the host, so guests and host processes exclude "
+                    + "each other; off by default: locks stay inside each guest. Same as -o posix_lock")
+    public boolean posixLock;
+
+    @Option(names = "--flock",
+            description = "Serve flock(2) locks on the host; off by default. Same as -o flock")
+    public boolean flock;
+
+    @Option(names = "-o", paramLabel = "OPTIONS", split = ",",
+            description = "Options in the legacy form of QEMU's C virtiofsd and old libvirt, comma-separated "
+                    + "[deprecated]: source=, cache=auto|always|none|metadata, loglevel=, sandbox=, "
+                    + "[no_]xattr, [no_]readdirplus, [no_]writeback, [no_]allow_direct_io, announce_submounts, "
+                    + "[no_]killpriv_v2, [no_]posix_acl, [no_]security_label, [no_]posix_lock, [no_]flock, "
+                    + "thread_pool_size=")
+    public java.util.List<String> compatOptions = new java.util.ArrayList<>();
+
+    @Option(names = "-d", description = "Set log level to \"debug\" [deprecated]")
+    public boolean debug;
+
+    @Option(names = "-f", hidden = true, description = "Foreground operation (always on) [deprecated]")
+    public boolean foreground;
+
     /** The socket path from --socket-path or its deprecated alias --socket. */
     public Path effectiveSocketPath() {
         return socketPath != null ? socketPath : socket;
@@ -71,6 +125,16 @@ public final class Options {
      * @return a one-line reason, or null when the options are usable
      */
     public String validate() {
+        String compat = CompatOptions.apply(this);
+        if (compat != null) {
+            return compat;
+        }
+        if (debug) {
+            logLevel = LogLevel.DEBUG;
+        }
+        if (posixAcl || securityLabel) {
+            xattr = true;
+        }
         if (sharedDir == null) {
             return "--shared-dir is required";
         }

@@ -17,6 +17,11 @@ public final class PassthroughConfig {
     private final boolean announceSubmounts;
     private final boolean useOpenat2;
     private final String procSelfFdPath;
+    private final boolean posixAcl;
+    private final boolean securityLabel;
+    private final boolean killprivV2;
+    private final boolean posixLocks;
+    private final boolean flockLocks;
 
     private PassthroughConfig(Builder b) {
         this.sharedDir = b.sharedDir;
@@ -28,6 +33,11 @@ public final class PassthroughConfig {
         this.announceSubmounts = b.announceSubmounts;
         this.useOpenat2 = b.useOpenat2;
         this.procSelfFdPath = b.procSelfFdPath;
+        this.posixAcl = b.posixAcl;
+        this.securityLabel = b.securityLabel;
+        this.killprivV2 = b.killprivV2;
+        this.posixLocks = b.posixLocks;
+        this.flockLocks = b.flockLocks;
     }
 
     public static Builder builder(Path sharedDir) {
@@ -79,6 +89,31 @@ public final class PassthroughConfig {
         return procSelfFdPath;
     }
 
+    /** POSIX ACLs: ACL xattrs served, the request's umask applied on create ({@code --posix-acl}). */
+    public boolean posixAcl() {
+        return posixAcl;
+    }
+
+    /** Store the guest's security context on created nodes ({@code --security-label}). */
+    public boolean securityLabel() {
+        return securityLabel;
+    }
+
+    /** Clear suid/sgid on write, truncate and chown as the kernel would ({@code --killpriv-v2}). */
+    public boolean killprivV2() {
+        return killprivV2;
+    }
+
+    /** Serve POSIX record locks on the host ({@code -o posix_lock}). */
+    public boolean posixLocks() {
+        return posixLocks;
+    }
+
+    /** Serve flock(2) locks on the host ({@code -o flock}). */
+    public boolean flockLocks() {
+        return flockLocks;
+    }
+
     public static final class Builder {
         private final Path sharedDir;
         private CachePolicy cachePolicy = CachePolicy.AUTO;
@@ -89,6 +124,11 @@ public final class PassthroughConfig {
         private boolean announceSubmounts = true;
         private boolean useOpenat2 = true;
         private String procSelfFdPath = ProcSelfFd.DEFAULT_PATH;
+        private boolean posixAcl;
+        private boolean securityLabel;
+        private boolean killprivV2;
+        private boolean posixLocks;
+        private boolean flockLocks;
 
         private Builder(Path sharedDir) {
             this.sharedDir = Objects.requireNonNull(sharedDir, "sharedDir");
@@ -131,6 +171,31 @@ public final class PassthroughConfig {
 
         public Builder procSelfFdPath(String value) {
             this.procSelfFdPath = Objects.requireNonNull(value, "procSelfFdPath");
+            return this;
+        }
+
+        public Builder posixAcl(boolean value) {
+            this.posixAcl = value;
+            return this;
+        }
+
+        public Builder securityLabel(boolean value) {
+            this.securityLabel = value;
+            return this;
+        }
+
+        public Builder killprivV2(boolean value) {
+            this.killprivV2 = value;
+            return this;
+        }
+
+        public Builder posixLocks(boolean value) {
+            this.posixLocks = value;
+            return this;
+        }
+
+        public Builder flockLocks(boolean value) {
+            this.flockLocks = value;
             return this;
         }
 

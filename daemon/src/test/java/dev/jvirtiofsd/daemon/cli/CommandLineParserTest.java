@@ -147,4 +147,64 @@ class CommandLineParserTest {
         assertNotNull(err.toString());
         assertTrue(err.toString().contains("--socket-path"));
     }
+
+    @Test
+    void theArgvLibvirt90Passes() throws Exception {
+        Path share = Files.createDirectory(dir.resolve("share"));
+        Options o = ok("--fd=30", "-o", "source=" + share + ",cache=always,sandbox=chroot,xattr,flock,posix_lock",
+                "--thread-pool-size=4");
+        assertEquals(share, o.sharedDir);
+        assertEquals(30, o.fd);
+        assertEquals(CachePolicy.ALWAYS, o.cache);
+        assertEquals(SandboxMode.CHROOT, o.effectiveSandbox(false));
+        assertTrue(o.xattr);
+        assertTrue(o.flock);
+        assertTrue(o.posixLock);
+        assertEquals(4, o.threadPoolSize);
+        assertEquals(SandboxMode.CHROOT, ok("--fd=30", "-o", "source=" + share).effectiveSandbox(true));
+    }
+
+    @Test
+    void compatOptionsWinOverSeparateOnesWhateverTheOrder() {
+        Options o = ok("-o", "source=" + dir + ",cache=none,no_xattr,no_readdirplus,writeback,loglevel=err",
+                "--fd", "3", "--cache", "always", "--xattr");
+        assertEquals(CachePolicy.NEVER, o.cache);
+        assertFalse(o.xattr);
+        assertTrue(o.noReaddirplus);
+        assertTrue(o.writeback);
+        assertEquals(LogLevel.ERROR, o.logLevel);
+        Options repeated = ok("--shared-dir", dir.toString(), "--fd", "3", "-o", "xattr", "-o", "killpriv_v2,posix_acl");
+        assertTrue(repeated.xattr);
+        assertTrue(repeated.killprivV2);
+        assertTrue(repeated.posixAcl);
+    }
+
+    @Test
+    void badCompatOptionsAreRefused() {
+        rejected("Invalid compat argument '-o bogus'", "--shared-dir", dir.toString(), "--fd", "3", "-o", "bogus");
+        err.getBuffer().setLength(0);
+        rejected("Invalid compat value '-o cache=never'", "--shared-dir", dir.toString(), "--fd", "3", "-o",
+                "cache=never");
+        err.getBuffer().setLength(0);
+        rejected("Invalid compat argument '-o source=a=b'", "--fd", "3", "-o", "source=a=b");
+        err.getBuffer().setLength(0);
+        rejected("Invalid compat value '-o sandbox=none'", "--shared-dir", dir.toString(), "--fd", "3", "-o",
+                "sandbox=none");
+    }
+
+    @Test
+    void deprecatedSwitchesAndImpliedXattr() {
+        Options o = ok("--shared-dir", dir.toString(), "--fd", "3", "-d", "-f", "--posix-acl");
+        assertEquals(LogLevel.DEBUG, o.logLevel);
+        assertTrue(o.xattr, "--posix-acl implies --xattr");
+        assertTrue(ok("--shared-dir", dir.toString(), "--fd", "3", "--security-label").xattr);
+    }
+
+    @Test
+    void featureSwitchesParse() {
+        Options o = ok("--shared-dir", dir.toString(), "--fd", "3", "--writeback", "--allow-mmap", "--no-readdirplus",
+                "--allow-direct-io", "--preserve-noatime", "--killpriv-v2", "--posix-lock", "--flock");
+        assertTrue(o.writeback && o.allowMmap && o.noReaddirplus && o.allowDirectIo && o.preserveNoatime
+                && o.killprivV2 && o.posixLock && o.flock);
+    }
 }

@@ -19,7 +19,9 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -47,6 +49,8 @@ public final class VhostUserFrontend implements AutoCloseable {
     private final List<RegionDescription> regions = new ArrayList<>();
     private final List<DriverQueue> queues = new ArrayList<>();
     private final List<Integer> spareFds = new ArrayList<>();
+    /** roundTrip's reusable buffers, by (queue, slot): {guest address, capacity}. */
+    private final Map<Long, long[]> scratchBuffers = new HashMap<>();
     private long offeredFeatures;
     private long features;
     private long offeredProtocolFeatures;
@@ -325,8 +329,6 @@ public final class VhostUserFrontend implements AutoCloseable {
         buffer(in, replyCapacity).get(reply);
         return reply;
     }
-
-    private final java.util.Map<Long, long[]> scratchBuffers = new java.util.HashMap<>();
 
     /** A reusable buffer of at least {@code bytes} for slot {@code slot} of a queue. */
     private synchronized long scratch(DriverQueue queue, int slot, int bytes) {
