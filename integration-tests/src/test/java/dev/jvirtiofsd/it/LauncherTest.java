@@ -81,6 +81,20 @@ class LauncherTest {
         assertTrue(Files.exists(socket), "socket appeared");
     }
 
+    /** Connects once the daemon listens (the socket file exists from bind(), before listen()). */
+    private static VhostUserFrontend connect(Path socket) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return VhostUserFrontend.connect(socket, FrontendOptions.defaults());
+            } catch (IOException e) {
+                if (attempt >= 200) {
+                    throw e;
+                }
+                Thread.sleep(10);
+            }
+        }
+    }
+
     private int awaitExit(Process p) throws Exception {
         assertTrue(p.waitFor(20, TimeUnit.SECONDS), "daemon exits by itself");
         return p.exitValue();
@@ -97,7 +111,7 @@ class LauncherTest {
                 "--shared-dir=" + shared, "--log-level=debug"));
         try {
             awaitSocket(socket, p);
-            try (VhostUserFrontend frontend = VhostUserFrontend.connect(socket, FrontendOptions.defaults())) {
+            try (VhostUserFrontend frontend = connect(socket)) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
                 fuse.init().ok();
                 // chroot: the process's root is the shared directory.
@@ -135,7 +149,7 @@ class LauncherTest {
                 "--shared-dir", shared.toString(), "--sandbox", "none", "--cache", "never"));
         try {
             awaitSocket(socket, p);
-            try (VhostUserFrontend frontend = VhostUserFrontend.connect(socket, FrontendOptions.defaults())) {
+            try (VhostUserFrontend frontend = connect(socket)) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
                 fuse.init().ok();
                 fuse.mkdir(1, "made-through-fd", 0040755).ok();

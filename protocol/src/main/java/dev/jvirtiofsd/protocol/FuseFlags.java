@@ -38,6 +38,16 @@ public final class FuseFlags {
     /** fuse_lk_in.lk_flags. */
     public static final int LK_FLOCK = 1 << 0;
 
+    /** fuse_ioctl_in.flags. */
+    public static final int IOCTL_COMPAT = 1 << 0;
+    public static final int IOCTL_UNRESTRICTED = 1 << 1;
+    public static final int IOCTL_RETRY = 1 << 2;
+    public static final int IOCTL_32BIT = 1 << 3;
+    public static final int IOCTL_DIR = 1 << 4;
+    public static final int IOCTL_COMPAT_X32 = 1 << 5;
+    /** Most in plus out iovecs of an unrestricted ioctl. */
+    public static final int IOCTL_MAX_IOV = 256;
+
     private FuseFlags() {
     }
 }

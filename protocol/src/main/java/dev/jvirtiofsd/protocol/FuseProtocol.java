@@ -8,8 +8,16 @@ package dev.jvirtiofsd.protocol;
 public final class FuseProtocol {
     /** The major version we speak (FUSE_KERNEL_VERSION). */
     public static final int KERNEL_VERSION = 7;
-    /** The minor version we reply with (FUSE_KERNEL_MINOR_VERSION of Linux 6.1); the kernel uses the smaller of both. */
+    /**
+     * FUSE_KERNEL_MINOR_VERSION of Linux 6.1 (7.38), the header installed here: every struct of
+     * it is checked against that header. Newer ones are checked by hand (see StatxLayoutTest).
+     */
     public static final int KERNEL_MINOR_VERSION = 38;
+    /**
+     * The newest minor version we serve (Linux 6.12's 7.41: STATX, and layouts whose new members
+     * replace padding we keep zeroed). INIT replies with the smaller of this and the guest's.
+     */
+    public static final int MAX_KERNEL_MINOR_VERSION = 41;
     /** The oldest minor version we accept (the Rust virtiofsd's limit). */
     public static final int MIN_KERNEL_MINOR_VERSION = 27;
     /** The node id of the root inode (FUSE_ROOT_ID). */

@@ -40,10 +40,16 @@ final class WireStructs {
         KERNEL_NAMES.put(BatchForgetIn.class, "fuse_batch_forget_in");
         KERNEL_NAMES.put(ForgetOne.class, "fuse_forget_one");
         KERNEL_NAMES.put(InterruptIn.class, "fuse_interrupt_in");
+        KERNEL_NAMES.put(FileLock.class, "fuse_file_lock");
+        KERNEL_NAMES.put(LkIn.class, "fuse_lk_in");
+        KERNEL_NAMES.put(LkOut.class, "fuse_lk_out");
         KERNEL_NAMES.put(FallocateIn.class, "fuse_fallocate_in");
         KERNEL_NAMES.put(LseekIn.class, "fuse_lseek_in");
         KERNEL_NAMES.put(LseekOut.class, "fuse_lseek_out");
         KERNEL_NAMES.put(SyncfsIn.class, "fuse_syncfs_in");
+        KERNEL_NAMES.put(CopyFileRangeIn.class, "fuse_copy_file_range_in");
+        KERNEL_NAMES.put(IoctlIn.class, "fuse_ioctl_in");
+        KERNEL_NAMES.put(IoctlOut.class, "fuse_ioctl_out");
         KERNEL_NAMES.put(Dirent.class, "fuse_dirent");
         KERNEL_NAMES.put(DirentPlus.class, "fuse_direntplus");
     }

@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
  * chain is returned to the used ring.
  *
  * <p>Instances are owned by the queue and reused after the chain is completed: a device must not
- * keep a reference past {@link VirtioDevice#process}.
+ * keep a reference past {@link VirtioDevice#process}, unless it {@link #defer defers} the chain.
  */
 public final class DescriptorChain {
     /**
@@ -32,6 +32,10 @@ public final class DescriptorChain {
     private int writable;
     private long readableBytes;
     private long writableBytes;
+    /** The queue worker serving the chain, or null outside a queue (tests). */
+    QueueWorker worker;
+    /** Set when the device keeps the chain past process(); cleared when the chain is reused. */
+    DeferredCompletion deferred;
 
     /** An empty chain, filled by the queue that pops into it. */
     public DescriptorChain() {
@@ -40,6 +44,7 @@ public final class DescriptorChain {
     /** Empties the chain and gives it a new head. */
     void reset(int headIndex) {
         head = headIndex;
+        deferred = null;
         readable = 0;
         writable = 0;
         readableBytes = 0;
@@ -70,6 +75,24 @@ public final class DescriptorChain {
             readableBytes += length;
         }
         return true;
+    }
+
+    /**
+     * Keeps this chain past {@link VirtioDevice#process}: the device then returns
+     * {@link VirtioDevice#DEFERRED}, and answers later through the returned completion. Only
+     * during {@code process}, once per chain.
+     *
+     * @throws IllegalStateException for a chain not being processed by a queue, or deferred already
+     */
+    public DeferredCompletion defer() {
+        if (worker == null) {
+            throw new IllegalStateException("the chain is not being processed by a queue");
+        }
+        if (deferred != null) {
+            throw new IllegalStateException("the chain is deferred already");
+        }
+        deferred = new DeferredCompletion(worker, this);
+        return deferred;
     }
 
     /** Head descriptor index, as placed in the used ring. */

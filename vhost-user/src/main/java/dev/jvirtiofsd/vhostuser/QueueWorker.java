@@ -4,6 +4,10 @@ import dev.jvirtiofsd.vhostuser.sys.Epoll;
 import dev.jvirtiofsd.vhostuser.sys.Errno;
 import dev.jvirtiofsd.vhostuser.sys.ErrnoException;
 import dev.jvirtiofsd.vhostuser.sys.EventFd;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadFactory;
@@ -14,6 +18,10 @@ import org.slf4j.LoggerFactory;
  * The thread that serves one started queue: waits in epoll on the queue's kick eventfd and its
  * own wake-up eventfd, and on each kick pops every available chain, has the device process it
  * (inline, or on the shared pool) and returns it through the used ring.
+ *
+ * <p>Chains the device defers ({@link DescriptorChain#defer()}) are returned later by whichever
+ * thread completes them; {@link #stop} cancels those still pending, so a stopped queue has every
+ * chain it popped in the used ring.
  */
 final class QueueWorker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(QueueWorker.class);
@@ -31,6 +39,11 @@ final class QueueWorker implements Runnable {
     private final long[] scratch = new long[1];
     private final Thread thread;
     private volatile boolean stopRequested;
+
+    /** Deferred chains not completed yet; guarded by itself, as is {@link #cancelling}. */
+    private final Set<DeferredCompletion> deferred = new HashSet<>();
+    /** Once set, a newly deferred chain is cancelled as soon as the device returns it. */
+    private boolean cancelling;
 
     /**
      * @param pool the thread pool that processes chains, or null to process them on this worker
@@ -84,6 +97,8 @@ final class QueueWorker implements Runnable {
     void stop() {
         stopRequested = true;
         wake.signal();
+        // Cancelled chains go back to the pool, which also frees a worker waiting in take().
+        cancelDeferred();
         boolean interrupted = false;
         while (thread.isAlive()) {
             try {
@@ -175,15 +190,27 @@ final class QueueWorker implements Runnable {
     }
 
     private void dispatch(DescriptorChain chain) {
+        chain.worker = this;
         if (pool != null) {
             try {
-                pool.execute(() -> complete(chain, process(chain)));
+                pool.execute(() -> processAndComplete(chain));
                 return;
             } catch (RejectedExecutionException e) {
                 // The pool is shutting down: finish the chain here.
             }
         }
-        complete(chain, process(chain));
+        processAndComplete(chain);
+    }
+
+    private void processAndComplete(DescriptorChain chain) {
+        int length = process(chain);
+        DeferredCompletion d = chain.deferred;
+        if (d != null) {
+            // From here on the device owns the chain; do not read it again.
+            deferredByDevice(d);
+            return;
+        }
+        complete(chain, length);
     }
 
     private int process(DescriptorChain chain) {
@@ -192,13 +219,77 @@ final class QueueWorker implements Runnable {
             length = device.process(vring.index(), chain);
         } catch (Throwable t) {
             vring.warnDeviceFailure(t);
+            if (chain.deferred != null) {
+                chain.deferred.complete(0);
+            }
             return 0;
+        }
+        if (chain.deferred != null) {
+            return VirtioDevice.DEFERRED;
         }
         if (length < 0 || length > chain.writableBytes()) {
             vring.warnBadLength(length, chain.writableBytes());
             return (int) Math.min(Math.max(length, 0), chain.writableBytes());
         }
         return length;
+    }
+
+    int queueIndex() {
+        return vring.index();
+    }
+
+    /** Cancels every pending deferred chain, and from now on each one deferred later. */
+    private void cancelDeferred() {
+        List<DeferredCompletion> pending;
+        synchronized (deferred) {
+            cancelling = true;
+            pending = new ArrayList<>(deferred);
+        }
+        for (DeferredCompletion d : pending) {
+            d.cancel();
+        }
+    }
+
+    /** The device returned a chain it deferred: track it until it completes (or cancel it now). */
+    private void deferredByDevice(DeferredCompletion d) {
+        boolean cancelNow;
+        synchronized (deferred) {
+            cancelNow = cancelling;
+            if (!cancelNow && !d.isCompleted()) {
+                deferred.add(d);
+            }
+        }
+        if (cancelNow) {
+            d.cancel();
+        }
+        d.release();
+    }
+
+    /** The used-ring half of {@link DeferredCompletion#complete}. */
+    void completeDeferred(DeferredCompletion d, int length) {
+        DescriptorChain chain = d.chain();
+        long writable = chain.writableBytes();
+        if (length < 0 || length > writable) {
+            vring.warnBadLength(length, writable);
+            length = (int) Math.min(Math.max(length, 0), writable);
+        }
+        synchronized (deferred) {
+            deferred.remove(d);
+        }
+        vring.complete(queue, chain.headIndex(), length);
+    }
+
+    /** A deferred chain is done with: back to the pool. */
+    void recycle(DescriptorChain chain) {
+        chains.give(chain);
+    }
+
+    void warnCancelFailure(Throwable t) {
+        vring.warnDeviceFailure(t);
+    }
+
+    void warnUnansweredCancel() {
+        vring.warnUnansweredCancel();
     }
 
     /** Returns a chain through the used ring and signals the driver if it asked for it. */

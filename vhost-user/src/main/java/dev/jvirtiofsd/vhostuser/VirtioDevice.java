@@ -34,13 +34,21 @@ public interface VirtioDevice {
         return null;
     }
 
+    /** What {@link #process} returns for a chain it {@link DescriptorChain#defer() deferred}. */
+    int DEFERRED = -1;
+
     /**
      * Handles one request. Reads the request from the chain's device-readable part and writes
      * the reply into its device-writable part. Must not throw: a malformed request is answered
      * with an error reply where possible.
      *
+     * <p>A request that cannot be answered now (e.g. a lock that must be waited for) is deferred:
+     * the device calls {@link DescriptorChain#defer()}, returns {@link #DEFERRED}, and completes
+     * the chain later through the {@link DeferredCompletion}; the queue meanwhile serves other
+     * chains, and keeps the deferred one out of its pool until then.
+     *
      * @return the number of bytes written into the writable part (the used length); 0 when no
-     *     reply is written (e.g. FUSE FORGET)
+     *     reply is written (e.g. FUSE FORGET); {@link #DEFERRED} after deferring the chain
      */
     int process(int queueIndex, DescriptorChain chain);
 

@@ -44,6 +44,7 @@ final class Vring {
     private volatile boolean deviceFailureLogged;
     private volatile boolean badLengthLogged;
     private volatile boolean callFailureLogged;
+    private volatile boolean unansweredCancelLogged;
 
     Vring(int index) {
         this.index = index;
@@ -249,6 +250,14 @@ final class Vring {
         if (!deviceFailureLogged) {
             deviceFailureLogged = true;
             LOG.error("Queue {}: the device failed on a request (further failures are not logged)", index, t);
+        }
+    }
+
+    void warnUnansweredCancel() {
+        if (!unansweredCancelLogged) {
+            unansweredCancelLogged = true;
+            LOG.warn("Queue {}: a deferred request was not answered when the queue stopped; returned with no reply "
+                    + "(further ones are not logged)", index);
         }
     }
 

@@ -192,4 +192,66 @@ public interface FileSystem {
     default int removexattr(RequestContext ctx, long nodeId, byte[] name) {
         return -ENOSYS;
     }
+
+    /**
+     * TMPFILE: an unnamed regular file in directory {@code parent} (open(2) with O_TMPFILE),
+     * answered like CREATE: a node with one lookup and an open handle. Unless the guest asked
+     * O_EXCL, a later LINK gives it a name.
+     */
+    default int tmpfile(RequestContext ctx, long parent, int mode, int flags, int umask, Entry entry,
+                        OpenResult open) {
+        return -ENOSYS;
+    }
+
+    /**
+     * STATX (FUSE 7.39): the node's statx(2) fields with birth time where the host knows it.
+     * {@code sxFlags} are the AT_STATX_* sync hints, {@code sxMask} the fields the guest wants.
+     */
+    default int statx(RequestContext ctx, long nodeId, int sxFlags, int sxMask, StatxAttr out) {
+        return -ENOSYS;
+    }
+
+    /**
+     * COPY_FILE_RANGE: copies up to {@code length} bytes from handle {@code fhIn} of
+     * {@code nodeIn} at {@code offIn} to handle {@code fhOut} of {@code nodeOut} at
+     * {@code offOut}. Returns the bytes copied.
+     */
+    default long copyFileRange(RequestContext ctx, long nodeIn, long fhIn, long offIn, long nodeOut, long fhOut,
+                               long offOut, long length, int flags) {
+        return -ENOSYS;
+    }
+
+    /**
+     * IOCTL on an open handle: {@code in} holds the {@code inSize} input bytes; the output (at
+     * most {@code out.length} bytes) goes into {@code out}. Returns the number of output bytes
+     * (the ioctl's own result is 0), -ENOTTY for a command that is not passed on.
+     */
+    default int ioctl(RequestContext ctx, long nodeId, long fh, int flags, int cmd, byte[] in, int inSize,
+                      byte[] out) {
+        return -ENOSYS;
+    }
+
+    /** What {@link #setlk} returns when it keeps a SETLKW waiting; the outcome comes through the {@link LockWait}. */
+    int LOCK_PENDING = 1;
+
+    /**
+     * GETLK: could lock owner {@code owner} place {@code lock} through handle {@code fh}? On
+     * success {@code lock} describes the first conflicting lock, or its type is F_UNLCK.
+     */
+    default int getlk(RequestContext ctx, long nodeId, long fh, long owner, LockSpec lock) {
+        return -ENOSYS;
+    }
+
+    /**
+     * SETLK and SETLKW: places, changes or removes (F_UNLCK) {@code lock} for lock owner
+     * {@code owner}; with {@code flock} it is a flock(2) lock of the open file {@code fh} (the
+     * range is the whole file). A conflict answers -EAGAIN when {@code wait} is null (SETLK); with
+     * a {@code wait} (SETLKW) the call returns {@link #LOCK_PENDING} instead and ends the wait
+     * later, once, from another thread. The caller holds {@code wait}'s monitor during the call,
+     * so the wait cannot end before the caller has seen LOCK_PENDING.
+     */
+    default int setlk(RequestContext ctx, long nodeId, long fh, long owner, LockSpec lock, boolean flock,
+                      LockWait wait) {
+        return -ENOSYS;
+    }
 }

@@ -20,6 +20,7 @@ import dev.jvirtiofsd.daemon.sys.Dirents;
 import dev.jvirtiofsd.daemon.sys.Errno;
 import dev.jvirtiofsd.daemon.sys.ErrnoException;
 import dev.jvirtiofsd.daemon.sys.Fcntl;
+import dev.jvirtiofsd.daemon.sys.FileControl;
 import dev.jvirtiofsd.daemon.sys.FileMode;
 import dev.jvirtiofsd.daemon.sys.ProcSelfFd;
 import dev.jvirtiofsd.daemon.sys.Stat;
@@ -59,6 +60,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     private final byte[] sharedDirPath;
     private final InodeStore inodes = new InodeStore();
     private final HandleTable handles = new HandleTable();
+    private final LockTable locks;
     private final Object initLock = new Object();
     private final AtomicBoolean badNameLogged = new AtomicBoolean();
 
@@ -75,6 +77,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         this.config = config;
         this.procSelfFd = ProcSelfFd.open(config.procSelfFdPath());
         this.xattrs = new XattrAccess(procSelfFd);
+        this.locks = new LockTable(procSelfFd, handles, config.posixLocks(), config.flockLocks());
         this.openat2 = config.useOpenat2() && Syscalls.openat2Supported();
         this.sharedDirPath = config.sharedDir().toString().getBytes(StandardCharsets.UTF_8);
         Syscalls.umask(0);
@@ -124,6 +127,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     }
 
     private void dropAll() {
+        locks.clear();
         handles.clear();
         inodes.clear();
         writeback = false;
@@ -135,6 +139,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     @Override
     public void close() {
         destroy();
+        locks.close();
         procSelfFd.close();
     }
 
@@ -324,7 +329,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             } else if ((valid & FATTR_SIZE) != 0) {
                 // Opened before anything changes, so a file that cannot be truncated is left untouched.
                 if (!isOpenable(inode)) {
-                    return -Errno.EBADF;
+                    return -Errno.EINVAL; // truncate(2) of anything but a file or directory
                 }
                 truncateFd = procSelfFd.reopen(inode.fd, Fcntl.O_RDWR | Fcntl.O_NONBLOCK);
                 if (truncateFd < 0) {
@@ -358,6 +363,9 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         int valid = in.valid;
         int ret;
         if ((valid & FATTR_MODE) != 0) {
+            if (inode.fileType == FileMode.S_IFLNK) {
+                return -Errno.EOPNOTSUPP; // Linux has no symlink modes (fchmodat2 AT_SYMLINK_NOFOLLOW answers so)
+            }
             int mode = in.mode & 07777;
             ret = handle != null ? Syscalls.fchmod(handle.fd, mode) : procSelfFd.chmod(inode.fd, mode);
             if (ret < 0) {
@@ -591,7 +599,9 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         try {
             if (!isOpenable(inode)) {
-                return -Errno.EBADF;
+                // open(2) with O_NOFOLLOW answers ELOOP for a symlink; other special files are
+                // never opened here (a FIFO would block), as the Rust virtiofsd: EBADF.
+                return inode.fileType == FileMode.S_IFLNK ? -Errno.ELOOP : -Errno.EBADF;
             }
             if ((hostFlags & Fcntl.O_DIRECTORY) != 0 && inode.fileType != FileMode.S_IFDIR) {
                 return -Errno.ENOTDIR;
@@ -704,12 +714,27 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             return dup < 0 ? dup : Syscalls.close(dup);
         } finally {
             handle.unpin();
+            locks.flushed(nodeId, lockOwner); // close() drops the owner's POSIX locks on the file
         }
     }
 
     @Override
     public int release(RequestContext ctx, long nodeId, long fh, int flags) {
+        locks.released(nodeId, fh);
         return handles.remove(fh, nodeId) ? 0 : -Errno.EBADF;
+    }
+
+    // ---- locks (LockTable) --------------------------------------------------------------------
+
+    @Override
+    public int getlk(RequestContext ctx, long nodeId, long fh, long owner, LockSpec lock) {
+        return locks.getlk(nodeId, fh, owner, lock);
+    }
+
+    @Override
+    public int setlk(RequestContext ctx, long nodeId, long fh, long owner, LockSpec lock, boolean flock,
+                     LockWait wait) {
+        return locks.setlk(nodeId, fh, owner, lock, flock, wait);
     }
 
     @Override
@@ -938,6 +963,139 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             return xattrs.remove(inode, name);
         } finally {
             inode.unpin();
+        }
+    }
+
+    // ---- TMPFILE, STATX, COPY_FILE_RANGE, IOCTL -------------------------------------------------
+
+    private static final byte[] DOT = {'.'};
+    private static final int STATX_SYNC_TYPE = 0x6000;
+
+    /**
+     * An O_TMPFILE file in the parent directory. O_EXCL is passed on as the guest asked: without
+     * it the inode stays linkable, and LINK (through /proc/self/fd, AT_SYMLINK_FOLLOW) names it.
+     */
+    @Override
+    public int tmpfile(RequestContext ctx, long parent, int mode, int flags, int umask, Entry entry,
+                       OpenResult open) {
+        Inode dir = inodes.acquire(parent);
+        if (dir == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            int hostFlags = (hostOpenFlags(flags) & ~Fcntl.O_DIRECTORY) | Fcntl.O_TMPFILE | (flags & Fcntl.O_EXCL);
+            int fd = Syscalls.openat(dir.fd, DOT, hostFlags, mode & 07777);
+            if (fd < 0) {
+                return fd;
+            }
+            return enterOpened(fd, dir, entry, open);
+        } finally {
+            dir.unpin();
+        }
+    }
+
+    /** Makes a node (one lookup) and a handle of a file just created and opened as {@code fd} (taken over). */
+    private int enterOpened(int fd, Inode dir, Entry entry, OpenResult open) {
+        int pathFd = procSelfFd.reopen(fd, Fcntl.O_PATH);
+        if (pathFd < 0) {
+            Syscalls.close(fd);
+            return pathFd;
+        }
+        int ret = enter(pathFd, dir.key, entry);
+        if (ret < 0) {
+            Syscalls.close(fd);
+            return ret;
+        }
+        open.fh = handles.add(entry.nodeId, fd);
+        open.openFlags = config.cachePolicy().fileOpenFlags;
+        return 0;
+    }
+
+    /** statx(2) of the node with the basic fields and birth time; the guest gets what the host gave. */
+    @Override
+    public int statx(RequestContext ctx, long nodeId, int sxFlags, int sxMask, StatxAttr out) {
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            Stat st = STAT.get();
+            int ret = Syscalls.statx(inode.fd, null, Fcntl.AT_EMPTY_PATH | Fcntl.AT_SYMLINK_NOFOLLOW
+                    | (sxFlags & STATX_SYNC_TYPE), Syscalls.STATX_BASIC_STATS | Syscalls.STATX_BTIME, st);
+            if (ret < 0) {
+                return ret;
+            }
+            fillStatx(out, st, config.cachePolicy().timeoutSeconds);
+            return 0;
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    static void fillStatx(StatxAttr out, Stat st, long attrValidSeconds) {
+        out.mask = st.mask & (Syscalls.STATX_BASIC_STATS | Syscalls.STATX_BTIME);
+        out.blksize = st.blksize;
+        out.attributes = st.attributes;
+        out.attributesMask = st.attributesMask;
+        out.nlink = st.nlink;
+        out.uid = st.uid;
+        out.gid = st.gid;
+        out.mode = st.mode;
+        out.ino = st.ino;
+        out.size = st.size;
+        out.blocks = st.blocks;
+        out.atimeSec = st.atimeSec;
+        out.atimeNsec = st.atimeNsec;
+        boolean btime = (st.mask & Syscalls.STATX_BTIME) != 0;
+        out.btimeSec = btime ? st.btimeSec : 0;
+        out.btimeNsec = btime ? st.btimeNsec : 0;
+        out.ctimeSec = st.ctimeSec;
+        out.ctimeNsec = st.ctimeNsec;
+        out.mtimeSec = st.mtimeSec;
+        out.mtimeNsec = st.mtimeNsec;
+        out.rdevMajor = st.rdevMajor;
+        out.rdevMinor = st.rdevMinor;
+        out.devMajor = st.devMajor;
+        out.devMinor = st.devMinor;
+        out.attrValidSeconds = attrValidSeconds;
+    }
+
+    @Override
+    public long copyFileRange(RequestContext ctx, long nodeIn, long fhIn, long offIn, long nodeOut, long fhOut,
+                              long offOut, long length, int flags) {
+        Handle in = handles.acquire(fhIn, nodeIn);
+        if (in == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            Handle out = handles.acquire(fhOut, nodeOut);
+            if (out == null) {
+                return -Errno.EBADF;
+            }
+            try {
+                return FileControl.copyFileRange(in.fd, offIn, out.fd, offOut, length, flags);
+            } finally {
+                out.unpin();
+            }
+        } finally {
+            in.unpin();
+        }
+    }
+
+    @Override
+    public int ioctl(RequestContext ctx, long nodeId, long fh, int flags, int cmd, byte[] in, int inSize,
+                     byte[] out) {
+        if (!FileIoctls.isPassed(cmd)) {
+            return -Errno.ENOTTY;
+        }
+        Handle handle = handles.acquire(fh, nodeId);
+        if (handle == null) {
+            return -Errno.EBADF;
+        }
+        try {
+            return FileIoctls.serve(handle.fd, cmd, in, inSize, out);
+        } finally {
+            handle.unpin();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.jvirtiofsd.daemon.fuse;
 
+import dev.jvirtiofsd.vhostuser.DeferredCompletion;
 import dev.jvirtiofsd.vhostuser.DescriptorChain;
 import dev.jvirtiofsd.vhostuser.IoVecArray;
 import java.nio.ByteBuffer;
@@ -26,6 +27,11 @@ final class ChainMemory implements RequestMemory {
     ChainMemory wrap(DescriptorChain chain) {
         this.chain = chain;
         return this;
+    }
+
+    /** Keeps the chain past this request, to be answered later (a waiting SETLKW). */
+    DeferredCompletion defer() {
+        return chain.defer();
     }
 
     /** Forgets the chain, which is returned to the queue after the request. */

@@ -51,6 +51,15 @@ final class InitNegotiation {
         if (config.writeback()) {
             flags |= InitFlags.WRITEBACK_CACHE;
         }
+        if (config.allowMmap()) {
+            flags |= InitFlags.DIRECT_IO_ALLOW_MMAP;
+        }
+        if (config.posixLocks()) {
+            flags |= InitFlags.POSIX_LOCKS;
+        }
+        if (config.flockLocks()) {
+            flags |= InitFlags.FLOCK_LOCKS;
+        }
         return flags;
     }
 

@@ -7,6 +7,7 @@ import dev.jvirtiofsd.daemon.fs.FileSystem;
 import dev.jvirtiofsd.protocol.AccessIn;
 import dev.jvirtiofsd.protocol.AttrOut;
 import dev.jvirtiofsd.protocol.BatchForgetIn;
+import dev.jvirtiofsd.protocol.CopyFileRangeIn;
 import dev.jvirtiofsd.protocol.CreateIn;
 import dev.jvirtiofsd.protocol.EntryOut;
 import dev.jvirtiofsd.protocol.Errno;
@@ -20,8 +21,13 @@ import dev.jvirtiofsd.protocol.GetxattrIn;
 import dev.jvirtiofsd.protocol.InitFlags;
 import dev.jvirtiofsd.protocol.InitIn;
 import dev.jvirtiofsd.protocol.InitOut;
+import dev.jvirtiofsd.protocol.InterruptIn;
+import dev.jvirtiofsd.protocol.IoctlIn;
+import dev.jvirtiofsd.protocol.IoctlOut;
 import dev.jvirtiofsd.protocol.Kstatfs;
 import dev.jvirtiofsd.protocol.LinkIn;
+import dev.jvirtiofsd.protocol.LkIn;
+import dev.jvirtiofsd.protocol.LkOut;
 import dev.jvirtiofsd.protocol.LseekIn;
 import dev.jvirtiofsd.protocol.LseekOut;
 import dev.jvirtiofsd.protocol.MkdirIn;
@@ -36,6 +42,8 @@ import dev.jvirtiofsd.protocol.Rename2In;
 import dev.jvirtiofsd.protocol.RenameIn;
 import dev.jvirtiofsd.protocol.SetattrIn;
 import dev.jvirtiofsd.protocol.SetxattrIn;
+import dev.jvirtiofsd.protocol.StatxIn;
+import dev.jvirtiofsd.protocol.StatxOut;
 import dev.jvirtiofsd.protocol.WriteIn;
 import dev.jvirtiofsd.protocol.WriteOut;
 import org.slf4j.Logger;
@@ -66,6 +74,8 @@ final class OperationDispatcher {
     private final NodeOperations nodes;
     private final FileOperations files;
     private final XattrOperations xattrs;
+    private final LockOperations locks;
+    private final ExtendedOperations extended;
 
     OperationDispatcher(FileSystem fs, FuseServerConfig config, FuseSession session) {
         this.fs = fs;
@@ -74,6 +84,8 @@ final class OperationDispatcher {
         this.nodes = new NodeOperations(fs, config);
         this.files = new FileOperations(fs);
         this.xattrs = new XattrOperations(fs, session);
+        this.locks = new LockOperations(fs, config);
+        this.extended = new ExtendedOperations(fs);
     }
 
     /** Whether the opcode gets a reply at all (FORGET, BATCH_FORGET, INTERRUPT and DESTROY do not). */
@@ -102,13 +114,21 @@ final class OperationDispatcher {
             case Opcode.OPENDIR:
                 return OpenOut.BYTES;
             case Opcode.CREATE:
+            case Opcode.TMPFILE:
                 return EntryOut.BYTES + OpenOut.BYTES;
             case Opcode.WRITE:
+            case Opcode.COPY_FILE_RANGE:
                 return WriteOut.BYTES;
+            case Opcode.STATX:
+                return StatxOut.BYTES;
+            case Opcode.IOCTL:
+                return IoctlOut.BYTES;
             case Opcode.STATFS:
                 return Kstatfs.BYTES;
             case Opcode.LSEEK:
                 return LseekOut.BYTES;
+            case Opcode.GETLK:
+                return LkOut.BYTES;
             case Opcode.INIT:
                 return InitOut.BYTES;
             default:
@@ -143,7 +163,14 @@ final class OperationDispatcher {
             case Opcode.OPENDIR:
                 return OpenIn.BYTES;
             case Opcode.CREATE:
+            case Opcode.TMPFILE:
                 return CreateIn.BYTES;
+            case Opcode.STATX:
+                return StatxIn.BYTES;
+            case Opcode.COPY_FILE_RANGE:
+                return CopyFileRangeIn.BYTES;
+            case Opcode.IOCTL:
+                return IoctlIn.BYTES;
             case Opcode.READ:
             case Opcode.READDIR:
             case Opcode.READDIRPLUS:
@@ -169,6 +196,12 @@ final class OperationDispatcher {
                 return FallocateIn.BYTES;
             case Opcode.LSEEK:
                 return LseekIn.BYTES;
+            case Opcode.GETLK:
+            case Opcode.SETLK:
+            case Opcode.SETLKW:
+                return LkIn.BYTES;
+            case Opcode.INTERRUPT:
+                return InterruptIn.BYTES;
             default:
                 return 0;
         }
@@ -202,7 +235,13 @@ final class OperationDispatcher {
             case Opcode.DESTROY:
                 return destroy();
             case Opcode.INTERRUPT:
-                return 0; // nothing is interruptible yet; the guest never sends it over virtio-fs
+                return locks.interrupt(ex); // only a waiting SETLKW is interruptible
+            case Opcode.GETLK:
+                return locks.getlk(ex, s);
+            case Opcode.SETLK:
+                return locks.setlk(ex, s, false);
+            case Opcode.SETLKW:
+                return locks.setlk(ex, s, true);
             case Opcode.LOOKUP:
                 return nodes.lookup(ex, s);
             case Opcode.FORGET:
@@ -273,9 +312,22 @@ final class OperationDispatcher {
                 return xattrs.listxattr(ex, s);
             case Opcode.REMOVEXATTR:
                 return xattrs.removexattr(ex, s);
+            case Opcode.TMPFILE:
+                return extended.tmpfile(ex, s);
+            case Opcode.STATX:
+                return extended.statx(ex, s);
+            case Opcode.COPY_FILE_RANGE:
+                return extended.copyFileRange(ex, s);
+            case Opcode.IOCTL:
+                return extended.ioctl(ex, s);
+            case Opcode.BMAP: // block mapping is for block-device filesystems (fuseblk), never virtio-fs
+            case Opcode.POLL: // poll notifications need a notification queue, which we do not offer
+            case Opcode.NOTIFY_REPLY: // we never send FUSE_NOTIFY_RETRIEVE, so no reply can be due
+            case Opcode.SETUPMAPPING: // no DAX window (no shared-memory region is exposed)
+            case Opcode.REMOVEMAPPING:
+                return ex.replyError(Errno.ENOSYS);
             default:
-                // GETLK/SETLK/SETLKW (no POSIX_LOCKS), BMAP, IOCTL, POLL, NOTIFY_REPLY, COPY_FILE_RANGE,
-                // SETUPMAPPING/REMOVEMAPPING (no DAX), TMPFILE, STATX (7.39), and unknown opcodes.
+                // CUSE_INIT and unknown opcodes (docs/opcodes.md).
                 return ex.replyError(Errno.ENOSYS);
         }
     }
@@ -293,7 +345,7 @@ final class OperationDispatcher {
         InitOut out = s.initOut;
         clear(out);
         out.major = FuseProtocol.KERNEL_VERSION;
-        out.minor = FuseProtocol.KERNEL_MINOR_VERSION;
+        out.minor = FuseProtocol.MAX_KERNEL_MINOR_VERSION;
         switch (InitNegotiation.judge(in.major, in.minor)) {
             case REJECT:
                 LOG.error("Unsupported FUSE protocol version {}.{} (need {}.{} or later)", Integer.toUnsignedString(in.major),
@@ -306,6 +358,10 @@ final class OperationDispatcher {
                 return ex.replyOk(InitOut.BYTES);
             default:
                 break;
+        }
+        // Never claim a minor the guest does not know: it would then expect layouts it lacks.
+        if (Integer.compareUnsigned(in.minor, out.minor) < 0) {
+            out.minor = in.minor;
         }
         long guestFlags = in.allFlags();
         long negotiated = InitNegotiation.negotiate(guestFlags, config);

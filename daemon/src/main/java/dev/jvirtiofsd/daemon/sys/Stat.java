@@ -21,6 +21,12 @@ public final class Stat {
     public int mtimeNsec;
     public long ctimeSec;
     public int ctimeNsec;
+    /** Birth time: valid only when {@link #mask} has {@link Syscalls#STATX_BTIME}. */
+    public long btimeSec;
+    public int btimeNsec;
+    /** STATX_ATTR_* flags and which of them the filesystem supports. */
+    public long attributes;
+    public long attributesMask;
     public int rdevMajor;
     public int rdevMinor;
     public int devMajor;
@@ -59,6 +65,10 @@ public final class Stat {
         ino = p.getLong(32);
         size = p.getLong(40);
         blocks = p.getLong(48);
+        attributes = p.getLong(8);
+        attributesMask = p.getLong(56);
+        btimeSec = p.getLong(80);
+        btimeNsec = p.getInt(88);
         atimeSec = p.getLong(64);
         atimeNsec = p.getInt(72);
         ctimeSec = p.getLong(96);

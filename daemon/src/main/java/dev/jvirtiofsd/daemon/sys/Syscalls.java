@@ -13,6 +13,7 @@ import jnr.ffi.Pointer;
  */
 public final class Syscalls {
     public static final int STATX_BASIC_STATS = 0x7ff;
+    public static final int STATX_BTIME = 0x800;
     public static final int STATX_MNT_ID = 0x1000;
 
     static final long SYS_GETDENTS64 = 217;

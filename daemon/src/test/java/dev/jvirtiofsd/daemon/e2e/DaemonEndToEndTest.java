@@ -368,8 +368,8 @@ class DaemonEndToEndTest {
     @Test
     void unservedOpcodesAnswerEnosys() throws Exception {
         assertEquals(-ENOSYS, fuse.call(Opcode.GETLK, 1, args().zeros(80)).error());
-        assertEquals(-ENOSYS, fuse.call(Opcode.IOCTL, 1, args().zeros(32)).error());
-        assertEquals(-ENOSYS, fuse.call(Opcode.TMPFILE, 1, args().zeros(16).name("t")).error());
+        assertEquals(-ENOSYS, fuse.call(Opcode.BMAP, 1, args().zeros(16)).error());
+        assertEquals(-ENOSYS, fuse.call(Opcode.SETUPMAPPING, 1, args().zeros(40)).error());
         assertEquals(-ENOSYS, fuse.call(4000, 1, args()).error());
     }
 

@@ -51,8 +51,18 @@ final class RunningDaemon implements AutoCloseable {
             }
             Thread.sleep(10);
         }
-        d.frontend = VhostUserFrontend.connect(socket, frontendOptions);
-        return d;
+        // The socket file exists from bind(); until listen() a connect is refused: retry briefly.
+        for (int attempt = 0; ; attempt++) {
+            try {
+                d.frontend = VhostUserFrontend.connect(socket, frontendOptions);
+                return d;
+            } catch (IOException e) {
+                if (attempt >= 100 || d.exit.isDone()) {
+                    throw e;
+                }
+                Thread.sleep(10);
+            }
+        }
     }
 
     /** Disconnects the frontend and returns the daemon's exit status. */

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -51,6 +52,8 @@ public final class VhostUserFrontend implements AutoCloseable {
     private final List<Integer> spareFds = new ArrayList<>();
     /** roundTrip's reusable buffers, by (queue, slot): {guest address, capacity}. */
     private final Map<Long, long[]> scratchBuffers = new HashMap<>();
+    /** Requests sent with {@link #post} and not yet seen returned, by queue, then by head. */
+    private final Map<Integer, Map<Integer, PostedRequest>> posted = new ConcurrentHashMap<>();
     private long offeredFeatures;
     private long features;
     private long offeredProtocolFeatures;
@@ -317,17 +320,65 @@ public final class VhostUserFrontend implements AutoCloseable {
         buffer(out, request.length).put(request);
         int head = q.submit(new long[] {out}, new int[] {request.length}, new long[] {in}, new int[] {replyCapacity});
         q.kick();
-        UsedElement element = q.awaitUsed(timeout);
+        UsedElement element = awaitHead(queue, head, timeout);
         if (element == null) {
             throw new TimeoutException("no reply on queue " + queue + " within " + timeout);
-        }
-        if (element.head() != head) {
-            throw new IllegalStateException("queue " + queue + " returned head " + element.head() + ", expected " + head);
         }
         int length = Math.min(element.length(), replyCapacity);
         byte[] reply = new byte[length];
         buffer(in, replyCapacity).get(reply);
         return reply;
+    }
+
+    /**
+     * Sends {@code request} as {@link #roundTrip} does, in buffers of its own, and returns without
+     * waiting: the reply may come after replies to later requests ({@link PostedRequest#await}).
+     */
+    public PostedRequest post(int queue, byte[] request, int replyCapacity) {
+        DriverQueue q = queues.get(queue);
+        long out = alloc(Math.max(request.length, 1));
+        long in = alloc(Math.max(replyCapacity, 1));
+        buffer(out, request.length).put(request);
+        int head = q.submit(new long[] {out}, new int[] {request.length}, new long[] {in}, new int[] {replyCapacity});
+        PostedRequest p = new PostedRequest(this, queue, head, in, replyCapacity);
+        postedOn(queue).put(head, p);
+        q.kick();
+        return p;
+    }
+
+    private Map<Integer, PostedRequest> postedOn(int queue) {
+        return posted.computeIfAbsent(queue, i -> new ConcurrentHashMap<>());
+    }
+
+    /** Waits for the chain at {@code head}, handing the chains of posted requests to them meanwhile. */
+    UsedElement awaitHead(int queue, int head, Duration timeout) {
+        DriverQueue q = queues.get(queue);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            UsedElement element = q.awaitUsed(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            if (element == null || element.head() == head) {
+                return element;
+            }
+            handToPosted(queue, element, head);
+        }
+    }
+
+    /** Hands every chain the used ring holds now to its posted request. */
+    void collectUsed(int queue) {
+        DriverQueue q = queues.get(queue);
+        UsedElement element;
+        while ((element = q.pollUsed()) != null) {
+            handToPosted(queue, element, -1);
+        }
+    }
+
+    private void handToPosted(int queue, UsedElement element, int expected) {
+        PostedRequest p = postedOn(queue).remove(element.head());
+        if (p == null) {
+            throw new IllegalStateException("queue " + queue + " returned head " + element.head()
+                    + (expected >= 0 ? ", expected " + expected : ", which no request is waiting for"));
+        }
+        p.returned(element);
     }
 
     /** A reusable buffer of at least {@code bytes} for slot {@code slot} of a queue. */
