@@ -2,6 +2,7 @@ package dev.jvirtiofsd.daemon;
 
 import dev.jvirtiofsd.daemon.cli.Options;
 import dev.jvirtiofsd.daemon.cli.SandboxMode;
+import dev.jvirtiofsd.daemon.fs.Credentials;
 import dev.jvirtiofsd.daemon.fs.PassthroughConfig;
 import dev.jvirtiofsd.daemon.fs.PassthroughFs;
 import dev.jvirtiofsd.daemon.fuse.FuseServer;
@@ -147,13 +148,21 @@ public final class Daemon {
         LOG.debug("class path: {} jars opened before chroot", n);
     }
 
-    /** Platform threads, named after their role, for the queue workers and the pool. */
+    /**
+     * Platform threads, named after their role, for the queue workers and the pool. Each first
+     * makes its umask and working directory its own and keeps its capabilities across uid
+     * switches ({@link Credentials#prepareThread}): they serve requests under guest identities.
+     */
     private static final class WorkerThreads implements ThreadFactory {
         private final AtomicInteger next = new AtomicInteger();
 
         @Override
         public Thread newThread(Runnable r) {
-            Thread t = new Thread(r, "virtiofs-worker-" + next.getAndIncrement());
+            Runnable prepared = () -> {
+                Credentials.prepareThread();
+                r.run();
+            };
+            Thread t = new Thread(prepared, "virtiofs-worker-" + next.getAndIncrement());
             t.setDaemon(true);
             return t;
         }

@@ -39,10 +39,11 @@ import dev.jvirtiofsd.daemon.sys.VectoredIo;
  * shared directory. Only regular files and directories are ever opened for I/O.
  *
  * <p>Every operation returns a negative errno rather than throwing; it is the errno of the host
- * call that failed. The {@link RequestContext} reaches every operation; identity switching on it
- * is not done yet, so all calls run with the daemon's credentials. The {@code umask} of MKNOD,
- * MKDIR and CREATE is not applied: without POSIX ACLs (DONT_MASK) the guest kernel has applied it
- * to the mode already.
+ * call that failed. Create-type calls (CREATE, MKNOD, MKDIR, SYMLINK, TMPFILE) run with the
+ * requester's uid, gid and supplementary groups on the serving thread ({@link Credentials}), so
+ * the host kernel checks the guest user's permissions and the new node is theirs; everything else
+ * runs with the daemon's credentials, as in the Rust virtiofsd. The {@code umask} of a create is
+ * applied only with POSIX ACLs (DONT_MASK); otherwise the guest kernel has applied it already.
  */
 public final class PassthroughFs implements FileSystem, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughFs.class);
@@ -56,6 +57,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     private final PassthroughConfig config;
     private final ProcSelfFd procSelfFd;
     private final XattrAccess xattrs;
+    private final SecurityLabels labels;
     private final boolean openat2;
     private final byte[] sharedDirPath;
     private final InodeStore inodes = new InodeStore();
@@ -68,6 +70,11 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     private volatile boolean writeback;
     private volatile boolean announceSubmounts;
     private volatile InodeKey rootKey;
+    /** Set by INIT: the request's umask applies on create (DONT_MASK), groups arrive (CREATE_SUPP_GROUP). */
+    private volatile boolean applyRequestUmask;
+    private volatile boolean supplementaryGroupsKnown;
+    private volatile boolean labelNewNodes;
+    private volatile boolean killprivV2;
 
     /**
      * Opens /proc/self/fd (at the configured path) and clears the process umask, so that the
@@ -77,6 +84,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         this.config = config;
         this.procSelfFd = ProcSelfFd.open(config.procSelfFdPath());
         this.xattrs = new XattrAccess(procSelfFd);
+        this.labels = new SecurityLabels(procSelfFd);
         this.locks = new LockTable(procSelfFd, handles, config.posixLocks(), config.flockLocks());
         this.openat2 = config.useOpenat2() && Syscalls.openat2Supported();
         this.sharedDirPath = config.sharedDir().toString().getBytes(StandardCharsets.UTF_8);
@@ -115,6 +123,11 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             rootKey = root.key;
             writeback = config.writeback() && (negotiatedFlags & FuseFlags.FUSE_WRITEBACK_CACHE) != 0;
             announceSubmounts = config.announceSubmounts() && (negotiatedFlags & FuseFlags.FUSE_SUBMOUNTS) != 0;
+            applyRequestUmask = config.posixAcl() && (negotiatedFlags & IdentityFlags.FUSE_DONT_MASK) != 0;
+            xattrs.serveAcls(config.posixAcl() && (negotiatedFlags & IdentityFlags.FUSE_POSIX_ACL) != 0);
+            supplementaryGroupsKnown = (negotiatedFlags & IdentityFlags.FUSE_CREATE_SUPP_GROUP) != 0;
+            labelNewNodes = config.securityLabel() && (negotiatedFlags & IdentityFlags.FUSE_SECURITY_CTX) != 0;
+            killprivV2 = config.killprivV2() && (negotiatedFlags & IdentityFlags.FUSE_HANDLE_KILLPRIV_V2) != 0;
             return 0;
         }
     }
@@ -133,6 +146,11 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         writeback = false;
         announceSubmounts = false;
         rootKey = null;
+        applyRequestUmask = false;
+        xattrs.serveAcls(false);
+        supplementaryGroupsKnown = false;
+        labelNewNodes = false;
+        killprivV2 = false;
     }
 
     /** Drops every inode and handle and closes /proc/self/fd. */
@@ -381,7 +399,14 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             }
         }
         if ((valid & FATTR_SIZE) != 0) {
-            ret = Syscalls.ftruncate(handle != null ? handle.fd : truncateFd, in.size);
+            int fd = handle != null ? handle.fd : truncateFd;
+            if (killprivV2 && (valid & IdentityFlags.FATTR_KILL_SUIDGID) != 0) {
+                try (FsetidDropped dropped = FsetidDropped.enter()) {
+                    ret = dropped.error() < 0 ? dropped.error() : Syscalls.ftruncate(fd, in.size);
+                }
+            } else {
+                ret = Syscalls.ftruncate(fd, in.size);
+            }
             if (ret < 0) {
                 return ret;
             }
@@ -442,8 +467,11 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             return -Errno.EBADF;
         }
         try {
-            int ret = Syscalls.symlinkat(target, dir.fd, name);
-            return ret < 0 ? ret : lookupChild(dir, name, out);
+            int ret;
+            try (Credentials creds = creator(ctx, -1)) {
+                ret = creds.error() < 0 ? creds.error() : Syscalls.symlinkat(target, dir.fd, name);
+            }
+            return ret < 0 ? ret : finishCreate(ctx, dir, name, false, out);
         } finally {
             dir.unpin();
         }
@@ -460,8 +488,12 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             return -Errno.EBADF;
         }
         try {
-            int ret = Syscalls.mknodat(dir.fd, name, mode & (FileMode.S_IFMT | 07777), Integer.toUnsignedLong(rdev));
-            return ret < 0 ? ret : lookupChild(dir, name, out);
+            int ret;
+            try (Credentials creds = creator(ctx, umask)) {
+                ret = creds.error() < 0 ? creds.error()
+                        : Syscalls.mknodat(dir.fd, name, mode & (FileMode.S_IFMT | 07777), Integer.toUnsignedLong(rdev));
+            }
+            return ret < 0 ? ret : finishCreate(ctx, dir, name, false, out);
         } finally {
             dir.unpin();
         }
@@ -478,11 +510,39 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             return -Errno.EBADF;
         }
         try {
-            int ret = Syscalls.mkdirat(dir.fd, name, mode & 07777);
-            return ret < 0 ? ret : lookupChild(dir, name, out);
+            int ret;
+            try (Credentials creds = creator(ctx, umask)) {
+                ret = creds.error() < 0 ? creds.error() : Syscalls.mkdirat(dir.fd, name, mode & 07777);
+            }
+            return ret < 0 ? ret : finishCreate(ctx, dir, name, true, out);
         } finally {
             dir.unpin();
         }
+    }
+
+    /**
+     * The identity a create-type call runs with: the guest's (see {@link Credentials}), with the
+     * request's {@code umask} where the guest left it to us (DONT_MASK; -1: none to apply).
+     */
+    private Credentials creator(RequestContext ctx, int umask) {
+        return Credentials.assume(ctx, applyRequestUmask ? umask : -1, !supplementaryGroupsKnown);
+    }
+
+    /** After MKNOD, MKDIR or SYMLINK made {@code name}: its security context if one came, then its entry. */
+    private int finishCreate(RequestContext ctx, Inode dir, byte[] name, boolean directory, Entry out) {
+        if (!labelNewNodes || !ctx.hasSecurityContext()) {
+            return lookupChild(dir, name, out);
+        }
+        int fd = openChild(dir.fd, name, PATH_FLAGS, 0);
+        if (fd < 0) {
+            return fd;
+        }
+        int ret = labels.labelPath(fd, dir.fd, name, directory, ctx);
+        if (ret < 0) {
+            Syscalls.close(fd);
+            return ret;
+        }
+        return enter(fd, dir.key, out);
     }
 
     @Override
@@ -570,7 +630,15 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
 
     @Override
     public int open(RequestContext ctx, long nodeId, int flags, OpenResult out) {
-        int ret = openHandle(nodeId, hostOpenFlags(flags), out);
+        int ret;
+        if (killprivV2 && ctx.killSuidgid && (flags & Fcntl.O_TRUNC) != 0) {
+            // The truncating open clears suid/sgid as for the guest's unprivileged caller.
+            try (FsetidDropped dropped = FsetidDropped.enter()) {
+                ret = dropped.error() < 0 ? dropped.error() : openHandle(nodeId, hostOpenFlags(flags), out);
+            }
+        } else {
+            ret = openHandle(nodeId, hostOpenFlags(flags), out);
+        }
         if (ret == 0) {
             out.openFlags = config.cachePolicy().fileOpenFlags;
         }
@@ -631,12 +699,22 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         try {
             int hostFlags = hostOpenFlags(flags) | Fcntl.O_CREAT | Fcntl.O_EXCL;
-            int fd = openChild(dir.fd, name, hostFlags, mode & 07777);
+            int fd;
+            try (Credentials creds = creator(ctx, umask)) {
+                fd = creds.error() < 0 ? creds.error() : openChild(dir.fd, name, hostFlags, mode & 07777);
+            }
             if (fd == -Errno.EEXIST && (flags & Fcntl.O_EXCL) == 0) {
                 return openExisting(ctx, dir, name, flags, entry, open);
             }
             if (fd < 0) {
                 return fd;
+            }
+            if (labelNewNodes && ctx.hasSecurityContext()) {
+                int ret = labels.labelOpened(fd, dir.fd, name, ctx);
+                if (ret < 0) {
+                    Syscalls.close(fd);
+                    return ret;
+                }
             }
             // The node comes from the new fd itself, not from the name, which may have changed since.
             int pathFd = procSelfFd.reopen(fd, Fcntl.O_PATH);
@@ -695,11 +773,24 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             // except when the guest's page cache decides the offsets (writeback, cached writes).
             boolean append = (fileFlags & Fcntl.O_APPEND) != 0 && !writeback
                     && (writeFlags & FuseFlags.FUSE_WRITE_CACHE) == 0;
+            if (killprivV2 && (writeFlags & IdentityFlags.FUSE_WRITE_KILL_SUIDGID) != 0 && hasSetIdBits(handle.fd)) {
+                // Written as by the guest's unprivileged writer: the host kernel clears suid/sgid.
+                try (FsetidDropped dropped = FsetidDropped.enter()) {
+                    return dropped.error() < 0 ? dropped.error() : VectoredIo.write(handle.fd, iovAddress, iovCount,
+                            Integer.toUnsignedLong(size), offset, append ? Fcntl.RWF_APPEND : 0);
+                }
+            }
             return VectoredIo.write(handle.fd, iovAddress, iovCount, Integer.toUnsignedLong(size), offset,
                     append ? Fcntl.RWF_APPEND : 0);
         } finally {
             handle.unpin();
         }
+    }
+
+    /** Whether the file has suid or sgid set (only then is dropping CAP_FSETID worth its two syscalls). */
+    private static boolean hasSetIdBits(int fd) {
+        Stat st = STAT.get();
+        return Syscalls.fstat(fd, st) < 0 || (st.mode & (FileMode.S_ISUID | FileMode.S_ISGID)) != 0;
     }
 
     /** FLUSH emulates the guest's close(): closing a duplicate makes the host filesystem flush too. */
@@ -912,7 +1003,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             return -Errno.EBADF;
         }
         try {
-            return xattrs.set(inode, name, value, flags);
+            return xattrs.set(inode, name, value, flags, ctx.killSuidgid);
         } finally {
             inode.unpin();
         }
@@ -984,9 +1075,19 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         try {
             int hostFlags = (hostOpenFlags(flags) & ~Fcntl.O_DIRECTORY) | Fcntl.O_TMPFILE | (flags & Fcntl.O_EXCL);
-            int fd = Syscalls.openat(dir.fd, DOT, hostFlags, mode & 07777);
+            int fd;
+            try (Credentials creds = creator(ctx, umask)) {
+                fd = creds.error() < 0 ? creds.error() : Syscalls.openat(dir.fd, DOT, hostFlags, mode & 07777);
+            }
             if (fd < 0) {
                 return fd;
+            }
+            if (labelNewNodes && ctx.hasSecurityContext()) {
+                int ret = labels.labelUnnamed(fd, ctx);
+                if (ret < 0) {
+                    Syscalls.close(fd); // nameless: closing it removes it
+                    return ret;
+                }
             }
             return enterOpened(fd, dir, entry, open);
         } finally {

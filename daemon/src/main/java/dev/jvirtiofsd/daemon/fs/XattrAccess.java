@@ -1,11 +1,13 @@
 package dev.jvirtiofsd.daemon.fs;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import dev.jvirtiofsd.daemon.sys.Errno;
 import dev.jvirtiofsd.daemon.sys.Fcntl;
 import dev.jvirtiofsd.daemon.sys.FileMode;
 import dev.jvirtiofsd.daemon.sys.ProcSelfFd;
+import dev.jvirtiofsd.daemon.sys.Stat;
 import dev.jvirtiofsd.daemon.sys.Syscalls;
 
 /**
@@ -13,8 +15,10 @@ import dev.jvirtiofsd.daemon.sys.Syscalls;
  * their magic link and use the f*xattr calls; other types (symlinks, fifos, sockets, devices) are
  * never opened, so the path calls go through the magic link, which ends at the inode itself.
  *
- * <p>Without POSIX ACL support the ACL attributes are refused (EOPNOTSUPP) and left out of
- * listings, as the Rust virtiofsd does: a guest that cannot have them honoured must not set them.
+ * <p>Without POSIX ACL support (--posix-acl, negotiated at INIT) the ACL attributes are refused
+ * (EOPNOTSUPP) and left out of listings, as the Rust virtiofsd does: a guest that cannot have
+ * them honoured must not set them. With it they pass through, and setting an access ACL with
+ * FUSE_SETXATTR_ACL_KILL_SGID first clears S_ISGID, as the guest kernel asked.
  */
 final class XattrAccess {
     private static final byte[] ACL_ACCESS = "system.posix_acl_access".getBytes(StandardCharsets.US_ASCII);
@@ -22,18 +26,31 @@ final class XattrAccess {
     private static final ThreadLocal<byte[]> LIST_BUFFER = ThreadLocal.withInitial(() -> new byte[Fcntl.XATTR_LIST_MAX]);
 
     private final ProcSelfFd procSelfFd;
+    /** Whether the ACL attributes are served (POSIX_ACL negotiated); set by INIT, cleared by DESTROY. */
+    private volatile boolean acls;
 
     XattrAccess(ProcSelfFd procSelfFd) {
         this.procSelfFd = procSelfFd;
     }
 
-    int set(Inode inode, byte[] name, byte[] value, int flags) {
+    void serveAcls(boolean value) {
+        acls = value;
+    }
+
+    /** @param killSgid the guest asked that setting an access ACL clear S_ISGID (SETXATTR_ACL_KILL_SGID) */
+    int set(Inode inode, byte[] name, byte[] value, int flags, boolean killSgid) {
         int bad = checkName(name);
         if (bad < 0) {
             return bad;
         }
         if (value == null) {
             return -Errno.EINVAL;
+        }
+        if (killSgid && acls && Arrays.equals(name, ACL_ACCESS)) {
+            int ret = clearSetGroupId(inode);
+            if (ret < 0) {
+                return ret;
+            }
         }
         if (!openable(inode)) {
             return procSelfFd.setxattr(inode.fd, name, value, flags);
@@ -88,6 +105,13 @@ final class XattrAccess {
         if (length < 0 || buf == null) {
             return length;
         }
+        if (acls) {
+            if (length > buf.length) {
+                return -Errno.ERANGE;
+            }
+            System.arraycopy(raw, 0, buf, 0, length);
+            return length;
+        }
         return filterList(raw, length, buf);
     }
 
@@ -110,6 +134,16 @@ final class XattrAccess {
         }
     }
 
+    /** chmod without S_ISGID, as the guest kernel would have done for its unprivileged caller. */
+    private int clearSetGroupId(Inode inode) {
+        Stat st = new Stat();
+        int ret = Syscalls.fstat(inode.fd, st);
+        if (ret < 0 || (st.mode & FileMode.S_ISGID) == 0 || FileMode.isSymlink(st.mode)) {
+            return ret < 0 ? ret : 0;
+        }
+        return procSelfFd.chmod(inode.fd, st.mode & 07777 & ~FileMode.S_ISGID);
+    }
+
     private static boolean openable(Inode inode) {
         return inode.fileType == FileMode.S_IFREG || inode.fileType == FileMode.S_IFDIR;
     }
@@ -118,11 +152,11 @@ final class XattrAccess {
         return procSelfFd.reopen(inode.fd, Fcntl.O_RDONLY | Fcntl.O_NONBLOCK);
     }
 
-    private static int checkName(byte[] name) {
+    private int checkName(byte[] name) {
         if (name == null || Names.checkNoNul(name) < 0) {
             return -Errno.EINVAL;
         }
-        if (isBlocked(name, 0, name.length)) {
+        if (!acls && isBlocked(name, 0, name.length)) {
             return -Errno.EOPNOTSUPP;
         }
         return 0;

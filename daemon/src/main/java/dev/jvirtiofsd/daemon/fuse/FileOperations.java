@@ -41,6 +41,7 @@ final class FileOperations {
         OpenIn in = s.openIn.decode(ex.request, ARGS);
         OpenResult o = s.open;
         o.clear();
+        s.ctx.killSuidgid = (in.openFlags & FuseFlags.OPEN_KILL_SUIDGID) != 0;
         return ex.replyOpen(fs.open(s.ctx, ex.header.nodeid, in.flags, o), o);
     }
 
@@ -53,6 +54,7 @@ final class FileOperations {
         Entry e = s.clearedEntry();
         OpenResult o = s.open;
         o.clear();
+        s.ctx.killSuidgid = (in.openFlags & FuseFlags.OPEN_KILL_SUIDGID) != 0;
         int rc = fs.create(s.ctx, ex.header.nodeid, name, in.mode, in.flags, in.umask, e, o);
         if (rc < 0) {
             return ex.fail(rc);

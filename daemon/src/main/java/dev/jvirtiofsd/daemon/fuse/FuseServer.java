@@ -139,6 +139,10 @@ public final class FuseServer {
                 h.unique, h.nodeid, Integer.toUnsignedString(h.uid), Integer.toUnsignedString(h.gid), h.pid, length);
         }
         s.ctx.set(h.uid, h.gid, h.pid);
+        if (extensionBytes > 0 && RequestExtensions.appliesTo(h.opcode)
+            && !RequestExtensions.decode(ex.request, ex.argsEnd(), (int) length, session.flags(), s.ctx)) {
+            return ex.malformed(Malformation.BAD_EXTENSION_RECORD, extensionBytes);
+        }
         return dispatcher.dispatch(ex, s);
     }
 

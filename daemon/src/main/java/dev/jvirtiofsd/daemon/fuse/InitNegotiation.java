@@ -27,6 +27,9 @@ final class InitNegotiation {
 
     static final long READDIRPLUS = InitFlags.DO_READDIRPLUS | InitFlags.READDIRPLUS_AUTO;
 
+    /** --posix-acl needs all three: ACL xattrs, the umask left to us, and setxattr's ACL flags. */
+    static final long POSIX_ACL = InitFlags.POSIX_ACL | InitFlags.DONT_MASK | InitFlags.SETXATTR_EXT;
+
     private InitNegotiation() {
     }
 
@@ -44,7 +47,17 @@ final class InitNegotiation {
 
     /** The flags this configuration offers. */
     static long offered(FuseServerConfig config) {
-        long flags = ALWAYS_OFFERED;
+        // The guest's supplementary groups on create: harmless to offer, needed to check them.
+        long flags = ALWAYS_OFFERED | InitFlags.CREATE_SUPP_GROUP;
+        if (config.posixAcl()) {
+            flags |= POSIX_ACL;
+        }
+        if (config.securityLabel()) {
+            flags |= InitFlags.SECURITY_CTX;
+        }
+        if (config.killprivV2()) {
+            flags |= InitFlags.HANDLE_KILLPRIV_V2;
+        }
         if (config.offersReaddirplus()) {
             flags |= READDIRPLUS;
         }
@@ -61,6 +74,22 @@ final class InitNegotiation {
             flags |= InitFlags.FLOCK_LOCKS;
         }
         return flags;
+    }
+
+    /**
+     * Whether the guest lacks a flag an enabled option cannot do without (the Rust virtiofsd's
+     * rule: INIT then fails with EPROTO rather than serving without ACLs or labels). Returns the
+     * missing flags, 0 if none.
+     */
+    static long missingRequired(long guestFlags, FuseServerConfig config) {
+        long required = 0;
+        if (config.posixAcl()) {
+            required |= POSIX_ACL;
+        }
+        if (config.securityLabel()) {
+            required |= InitFlags.SECURITY_CTX;
+        }
+        return required & ~guestFlags;
     }
 
     /** The flags both sides agree on: what the guest offers and we offer. */

@@ -6,6 +6,7 @@ enum Malformation {
     TOO_LARGE("request longer than 1 MiB + 4 KiB"),
     LENGTH_MISMATCH("in-header length differs from the request's bytes"),
     BAD_EXTENSIONS("extension length larger than the request"),
+    BAD_EXTENSION_RECORD("malformed security context or supplementary groups extension"),
     SHORT_ARGUMENTS("arguments shorter than the opcode's struct"),
     BAD_NAME("name not NUL-terminated, or NUL inside"),
     BAD_SIZE("size field does not match the data"),

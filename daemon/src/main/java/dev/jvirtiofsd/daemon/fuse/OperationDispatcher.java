@@ -364,6 +364,11 @@ final class OperationDispatcher {
             out.minor = in.minor;
         }
         long guestFlags = in.allFlags();
+        long missing = InitNegotiation.missingRequired(guestFlags, config);
+        if (missing != 0) {
+            LOG.error("The guest does not support {}, which the options ask for", InitFlags.describe(missing));
+            return ex.replyError(Errno.EPROTO);
+        }
         long negotiated = InitNegotiation.negotiate(guestFlags, config);
         int rc = fs.init(negotiated);
         if (rc < 0) {

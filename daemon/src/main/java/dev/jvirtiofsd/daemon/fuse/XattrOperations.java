@@ -6,6 +6,7 @@ import static dev.jvirtiofsd.daemon.fuse.OperationDispatcher.MAX_BUFFER_SIZE;
 
 import dev.jvirtiofsd.daemon.fs.FileSystem;
 import dev.jvirtiofsd.protocol.Errno;
+import dev.jvirtiofsd.protocol.FuseFlags;
 import dev.jvirtiofsd.protocol.GetxattrIn;
 import dev.jvirtiofsd.protocol.GetxattrOut;
 import dev.jvirtiofsd.protocol.InitFlags;
@@ -43,6 +44,7 @@ final class XattrOperations {
         }
         byte[] name = ex.copy(ARGS + structBytes, nul);
         byte[] value = ex.copy(nul + 1, ex.argsEnd());
+        s.ctx.killSuidgid = (in.setxattrFlags & FuseFlags.SETXATTR_ACL_KILL_SGID) != 0;
         return ex.replyStatus(fs.setxattr(s.ctx, ex.header.nodeid, name, value, in.flags));
     }
 

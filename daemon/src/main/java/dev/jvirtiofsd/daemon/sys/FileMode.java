@@ -10,6 +10,9 @@ public final class FileMode {
     public static final int S_IFDIR = 0040000;
     public static final int S_IFCHR = 0020000;
     public static final int S_IFIFO = 0010000;
+    /** Set-user-id and set-group-id bits. */
+    public static final int S_ISUID = 0004000;
+    public static final int S_ISGID = 0002000;
 
     public static final int DT_UNKNOWN = 0;
     public static final int DT_FIFO = 1;
