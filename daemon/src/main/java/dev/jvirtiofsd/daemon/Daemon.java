@@ -5,10 +5,13 @@ import dev.jvirtiofsd.daemon.cli.SandboxMode;
 import dev.jvirtiofsd.daemon.fs.Credentials;
 import dev.jvirtiofsd.daemon.fs.PassthroughConfig;
 import dev.jvirtiofsd.daemon.fs.PassthroughFs;
+import dev.jvirtiofsd.daemon.fs.ReadOnlyFileSystem;
 import dev.jvirtiofsd.daemon.fuse.FuseServer;
 import dev.jvirtiofsd.daemon.fuse.FuseServerConfig;
 import dev.jvirtiofsd.daemon.fuse.VirtioFsDevice;
+import dev.jvirtiofsd.daemon.seccomp.SeccompFilter;
 import dev.jvirtiofsd.daemon.sys.ErrnoException;
+import dev.jvirtiofsd.daemon.sys.ProcSelfFd;
 import dev.jvirtiofsd.daemon.sys.ProcessCalls;
 import dev.jvirtiofsd.vhostuser.VhostUserBackend;
 import dev.jvirtiofsd.vhostuser.VhostUserListener;
@@ -38,14 +41,31 @@ public final class Daemon {
 
     public int run() {
         boolean root = ProcessCalls.runningAsRoot();
-        SandboxMode sandbox = options.effectiveSandbox(root);
+        SandboxMode sandbox = options.effectiveSandbox(root, NamespaceSandbox.enteredByLauncher());
         if (sandbox == SandboxMode.CHROOT && !root) {
             LOG.error("--sandbox=chroot needs root; use --sandbox=none to run as an unprivileged user");
             return 1;
         }
+        if (sandbox == SandboxMode.NAMESPACE) {
+            try {
+                NamespaceSandbox.verify();
+            } catch (IOException e) {
+                LOG.error("{}", e.getMessage());
+                return 1;
+            }
+        }
         Path sharedDir = options.sharedDir.toAbsolutePath().normalize();
         Path socketPath = options.effectiveSocketPath();
         warnAboutDeprecatedOptions();
+        long keptCapabilities;
+        SocketGroup socketGroup;
+        try {
+            keptCapabilities = KeptCapabilities.withModifications(options.modcaps);
+            socketGroup = options.socketGroup == null ? null : SocketGroup.lookup(options.socketGroup);
+        } catch (IllegalArgumentException | IOException e) {
+            LOG.error("{}", e.getMessage());
+            return 1;
+        }
 
         try (VhostUserListener listener = options.fd != null
                 ? VhostUserListener.fromFd(options.fd)
@@ -53,10 +73,17 @@ public final class Daemon {
             // Also on SIGTERM/SIGINT before a frontend came: leave no socket file behind.
             Thread cleanup = new Thread(listener::close, "socket-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
+            if (socketGroup != null) {
+                socketGroup.applyTo(socketPath.toAbsolutePath());
+            }
+            OpenFileLimit.apply(options.rlimitNofile);
 
+            // namespace: the fd magic links of a /proc of our own, opened before the old root goes.
+            String procSelfFd = sandbox == SandboxMode.NAMESPACE
+                    ? NamespaceSandbox.privateProcSelfFd() : ProcSelfFd.DEFAULT_PATH;
             PassthroughFs fs = new PassthroughFs(passthroughConfig(
-                    sandbox == SandboxMode.CHROOT ? Path.of("/") : sharedDir));
-            FuseServer server = new FuseServer(fs, fuseServerConfig());
+                    sandbox == SandboxMode.NONE ? sharedDir : Path.of("/"), procSelfFd));
+            FuseServer server = new FuseServer(options.readonly ? new ReadOnlyFileSystem(fs) : fs, fuseServerConfig());
             VirtioFsDevice device = new VirtioFsDevice(server, REQUEST_QUEUES, options.tag);
             VhostUserBackend backend = new VhostUserBackend(device, options.threadPoolSize, new WorkerThreads());
 
@@ -68,7 +95,17 @@ public final class Daemon {
 
             if (sandbox == SandboxMode.CHROOT) {
                 enterChroot(sharedDir);
+            } else if (sandbox == SandboxMode.NAMESPACE) {
+                enterNamespaceRoot(sharedDir);
             }
+            // After the sandbox, before any worker thread exists: the workers inherit the result.
+            if (root) {
+                CapabilityDrop.dropAllBut(keptCapabilities);
+            } else {
+                CapabilityDrop.noNewPrivileges();
+            }
+            // After the sandbox, before the first request: every thread, present and future.
+            SeccompFilter.install(options.seccomp);
             try {
                 backend.serve(connection);
                 LOG.info("Client disconnected, shutting down");
@@ -100,7 +137,12 @@ public final class Daemon {
     }
 
     PassthroughConfig passthroughConfig(Path root) {
+        return passthroughConfig(root, ProcSelfFd.DEFAULT_PATH);
+    }
+
+    PassthroughConfig passthroughConfig(Path root, String procSelfFd) {
         return PassthroughConfig.builder(root)
+                .procSelfFdPath(procSelfFd)
                 .cachePolicy(options.cache)
                 .xattr(options.xattr)
                 .writeback(options.writeback)
@@ -134,6 +176,13 @@ public final class Daemon {
         dev.jvirtiofsd.vhostuser.sys.Natives.load();
         ProcessCalls.chrootInto(sharedDir.toString());
         LOG.debug("sandbox: chroot into {}", sharedDir);
+    }
+
+    /** pivot_root into the shared directory; as for chroot, jars and native libraries are opened first. */
+    private static void enterNamespaceRoot(Path sharedDir) throws ErrnoException, IOException {
+        openClassPathJars();
+        dev.jvirtiofsd.vhostuser.sys.Natives.load();
+        NamespaceSandbox.pivotInto(sharedDir);
     }
 
     private static void openClassPathJars() throws IOException {

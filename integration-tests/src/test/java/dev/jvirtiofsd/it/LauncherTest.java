@@ -108,7 +108,7 @@ class LauncherTest {
         Files.writeString(shared.resolve("from-host"), "host data");
         Path socket = tmp.resolve("vfs.sock");
         Process p = start(javaHome, List.of(launcher().toString(), "--socket-path=" + socket,
-                "--shared-dir=" + shared, "--log-level=debug"));
+                "--shared-dir=" + shared, "--sandbox=chroot", "--log-level=debug"));
         try {
             awaitSocket(socket, p);
             try (VhostUserFrontend frontend = connect(socket)) {

@@ -63,6 +63,9 @@ final class CompatOptions {
                     case "chroot": o.sandbox = SandboxMode.CHROOT; return null;
                     default: return invalidValue(e);
                 }
+            case "modcaps":
+                o.modcaps = value;
+                return null;
             case "thread_pool_size":
                 try {
                     o.threadPoolSize = Integer.parseInt(value);

@@ -39,6 +39,10 @@ public final class Options {
     @Option(names = "--fd", paramLabel = "FD", description = "File descriptor of an already listening socket")
     public Integer fd;
 
+    @Option(names = "--socket-group", paramLabel = "SOCKET_GROUP",
+            description = "Name of group for the vhost-user socket: its members may connect too")
+    public String socketGroup;
+
     @Option(names = "--thread-pool-size", paramLabel = "THREAD_POOL_SIZE", defaultValue = "0",
             description = "Maximum thread pool size. 0 processes requests in the queue threads. [default: 0]")
     public int threadPoolSize;
@@ -47,9 +51,16 @@ public final class Options {
     public boolean xattr;
 
     @Option(names = "--sandbox", paramLabel = "SANDBOX",
-            description = "Sandbox mechanism to isolate the daemon process: chroot or none. "
-                    + "[default: chroot when run as root, else none] (namespace is not available yet)")
+            description = "Sandbox mechanism to isolate the daemon process: namespace, chroot or none. "
+                    + "namespace needs root and the launcher bin/jvirtiofsd, which enters the namespaces. "
+                    + "[default: namespace when bin/jvirtiofsd runs as root and can create namespaces, "
+                    + "else chroot as root, none otherwise]")
     public SandboxMode sandbox;
+
+    @Option(names = "--seccomp", paramLabel = "SECCOMP", defaultValue = "kill",
+            description = "Action to take when seccomp finds a not allowed syscall: none, kill, log, trap. "
+                    + "[default: kill]")
+    public SeccompAction seccomp;
 
     @Option(names = "--cache", paramLabel = "CACHE", defaultValue = "auto",
             description = "The caching policy the file system should use: auto, always, never, metadata. "
@@ -100,12 +111,25 @@ public final class Options {
             description = "Serve flock(2) locks on the host; off by default. Same as -o flock")
     public boolean flock;
 
+    @Option(names = "--readonly", description = "Disable write operations on the shared directory")
+    public boolean readonly;
+
+    @Option(names = "--modcaps", paramLabel = "MODCAPS",
+            description = "Modify the list of capabilities kept when running as root, e.g. "
+                    + "--modcaps=+sys_admin:-mknod (write it with '=': the value starts with a sign)")
+    public String modcaps;
+
+    @Option(names = "--rlimit-nofile", paramLabel = "RLIMIT_NOFILE",
+            description = "Set the maximum number of file descriptors (0 leaves the limit unchanged) "
+                    + "[default: min(1000000, /proc/sys/fs/nr_open)]")
+    public Long rlimitNofile;
+
     @Option(names = "-o", paramLabel = "OPTIONS", split = ",",
             description = "Options in the legacy form of QEMU's C virtiofsd and old libvirt, comma-separated "
                     + "[deprecated]: source=, cache=auto|always|none|metadata, loglevel=, sandbox=, "
                     + "[no_]xattr, [no_]readdirplus, [no_]writeback, [no_]allow_direct_io, announce_submounts, "
                     + "[no_]killpriv_v2, [no_]posix_acl, [no_]security_label, [no_]posix_lock, [no_]flock, "
-                    + "thread_pool_size=")
+                    + "thread_pool_size=, modcaps=")
     public java.util.List<String> compatOptions = new java.util.ArrayList<>();
 
     @Option(names = "-d", description = "Set log level to \"debug\" [deprecated]")
@@ -150,6 +174,12 @@ public final class Options {
         if (fd == null && effectiveSocketPath() == null) {
             return "one of --socket-path or --fd is required";
         }
+        if (fd != null && socketGroup != null) {
+            return "--socket-group cannot be used together with --fd";
+        }
+        if (rlimitNofile != null && rlimitNofile < 0) {
+            return "--rlimit-nofile must be 0 or more, not " + rlimitNofile;
+        }
         if (fd != null && fd < 0) {
             return "--fd must be a file descriptor number, not " + fd;
         }
@@ -162,16 +192,25 @@ public final class Options {
                 return "--tag must be 1 to 36 bytes long, not " + len;
             }
         }
-        if (sandbox == SandboxMode.NAMESPACE) {
-            return "--sandbox=namespace is not implemented yet; use --sandbox=chroot or --sandbox=none";
-        }
         return null;
     }
 
-    /** The sandbox mode in effect: the one asked for, else chroot for root and none otherwise. */
+    /** The sandbox mode in effect when no launcher entered namespaces: see {@link #effectiveSandbox(boolean, boolean)}. */
     public SandboxMode effectiveSandbox(boolean runningAsRoot) {
+        return effectiveSandbox(runningAsRoot, false);
+    }
+
+    /**
+     * The sandbox mode in effect: the one asked for; else namespace when the launcher entered new
+     * namespaces (it does so by default as root, when they can be created), else chroot for root
+     * and none otherwise.
+     */
+    public SandboxMode effectiveSandbox(boolean runningAsRoot, boolean launcherEnteredNamespaces) {
         if (sandbox != null) {
             return sandbox;
+        }
+        if (launcherEnteredNamespaces) {
+            return SandboxMode.NAMESPACE;
         }
         return runningAsRoot ? SandboxMode.CHROOT : SandboxMode.NONE;
     }

@@ -2,7 +2,7 @@ package dev.jvirtiofsd.daemon.cli;
 
 /** {@code --sandbox}: how the daemon isolates itself from the rest of the host. */
 public enum SandboxMode {
-    /** New mount, pid and network namespaces, the shared directory as root (not built yet). */
+    /** New mount, pid and network namespaces (entered by the launcher), the shared directory as root. */
     NAMESPACE,
     /** chroot into the shared directory (root only). */
     CHROOT,

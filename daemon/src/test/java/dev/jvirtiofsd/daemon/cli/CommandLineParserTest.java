@@ -123,9 +123,16 @@ class CommandLineParserTest {
     }
 
     @Test
-    void namespaceSandboxIsAClearErrorUntilItExists() {
-        rejected("--sandbox=namespace is not implemented yet", "--shared-dir", dir.toString(), "--fd", "3",
-                "--sandbox", "namespace");
+    void namespaceSandboxWhenAskedForOrWhenTheLauncherEnteredNamespaces() {
+        Options asked = ok("--shared-dir", dir.toString(), "--fd", "3", "--sandbox", "Namespace");
+        assertEquals(SandboxMode.NAMESPACE, asked.effectiveSandbox(false, false));
+        Options compat = ok("--shared-dir", dir.toString(), "--fd", "3", "--sandbox=none", "-o", "sandbox=namespace");
+        assertEquals(SandboxMode.NAMESPACE, compat.effectiveSandbox(true, false));
+        Options byDefault = ok("--shared-dir", dir.toString(), "--fd", "3");
+        assertEquals(SandboxMode.NAMESPACE, byDefault.effectiveSandbox(true, true));
+        assertEquals(SandboxMode.CHROOT, byDefault.effectiveSandbox(true, false));
+        Options none = ok("--shared-dir", dir.toString(), "--fd", "3", "--sandbox", "none");
+        assertEquals(SandboxMode.NONE, none.effectiveSandbox(true, true));
     }
 
     @Test

@@ -64,7 +64,8 @@ class ErrnoFidelityEndToEndTest {
     @BeforeEach
     void start() throws Exception {
         shared = Files.createDirectory(tmp.resolve("shared"));
-        daemon = RunningDaemon.start(shared, tmp.resolve("vfs.sock"), FrontendOptions.defaults(), "--xattr");
+        daemon = RunningDaemon.start(shared, tmp.resolve("vfs.sock"), FrontendOptions.defaults(), "--xattr",
+                "--modcaps=+sys_admin"); // trusted.* xattrs need CAP_SYS_ADMIN, not kept by default
         fuse = new FuseTestClient(daemon.frontend);
         fuse.init().ok();
     }

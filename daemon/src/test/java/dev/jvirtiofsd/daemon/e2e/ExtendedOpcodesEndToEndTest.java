@@ -61,7 +61,8 @@ class ExtendedOpcodesEndToEndTest {
     @BeforeEach
     void start() throws Exception {
         shared = Files.createDirectory(tmp.resolve("shared"));
-        daemon = RunningDaemon.start(shared, tmp.resolve("vfs.sock"), FrontendOptions.defaults(), "--xattr");
+        daemon = RunningDaemon.start(shared, tmp.resolve("vfs.sock"), FrontendOptions.defaults(), "--xattr",
+                "--modcaps=+linux_immutable"); // chattr +a needs it, not kept by default
         fuse = new FuseTestClient(daemon.frontend);
         Reply init = OpsSupport.init(fuse, 41, 0x7bfffffb, 0x1ff);
         init.ok();

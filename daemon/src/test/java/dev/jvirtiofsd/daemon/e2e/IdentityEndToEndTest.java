@@ -275,7 +275,8 @@ class IdentityEndToEndTest {
 
     @Test
     void theSecurityContextIsStoredAsTheXattrTheGuestNamed() throws Exception {
-        start("--security-label");
+        // Without a labelling LSM on the host, security.* names need CAP_SYS_ADMIN, which is not kept by default.
+        start("--security-label", "--modcaps=+sys_admin");
         init(LINUX_FLAGS, LINUX_6_12_FLAGS2).ok();
         as(1000, 1000);
         byte[] label = "system_u:object_r:test_t:s0\0".getBytes(StandardCharsets.US_ASCII);

@@ -1,0 +1,366 @@
+package dev.jvirtiofsd.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.jvirtiofsd.daemon.e2e.FuseTestClient;
+import dev.jvirtiofsd.vhostuser.frontend.FrontendOptions;
+import dev.jvirtiofsd.vhostuser.frontend.VhostUserFrontend;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The privileges of a daemon started through bin/jvirtiofsd, read from outside in
+ * /proc/PID/task/TID/status and /proc/PID/limits: the capabilities every thread that serves
+ * requests keeps (with and without --modcaps, with a thread pool), no_new_privs, the open-file
+ * limit (--rlimit-nofile), and the socket's group (--socket-group).
+ */
+class HardeningLauncherTest {
+    /** CHOWN, DAC_OVERRIDE, FOWNER, FSETID, SETGID, SETUID, MKNOD, SETFCAP. */
+    static final long KEPT = 1L << 0 | 1L << 1 | 1L << 3 | 1L << 4 | 1L << 6 | 1L << 7 | 1L << 27 | 1L << 31;
+    static final long SYS_ADMIN = 1L << 21;
+    static final long MKNOD = 1L << 27;
+    static final int S_IFREG = 0100000;
+
+    @TempDir
+    Path tmp;
+
+    private Process start(List<String> args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(LauncherTest.launcher().toString());
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command);
+        String lib = System.getProperty("jvirtiofsd.daemon.lib");
+        if (lib != null) {
+            pb.environment().put("JVIRTIOFSD_LIB", lib);
+        }
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(tmp.resolve("daemon.log").toFile());
+        return pb.start();
+    }
+
+    private String log() {
+        try {
+            return Files.readString(tmp.resolve("daemon.log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private void awaitSocket(Path socket, Process p) throws Exception {
+        for (int i = 0; i < 1000 && !Files.exists(socket, LinkOption.NOFOLLOW_LINKS); i++) {
+            if (!p.isAlive()) {
+                throw new AssertionError("daemon exited early (" + p.exitValue() + "): " + log());
+            }
+            Thread.sleep(10);
+        }
+        assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "socket appeared");
+    }
+
+    private static VhostUserFrontend connect(Path socket) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return VhostUserFrontend.connect(socket, FrontendOptions.defaults());
+            } catch (IOException e) {
+                if (attempt >= 200) {
+                    throw e;
+                }
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    private int awaitExit(Process p) throws Exception {
+        assertTrue(p.waitFor(20, TimeUnit.SECONDS), "daemon exits by itself");
+        return p.exitValue();
+    }
+
+    /** One task of the daemon: its id, name and the status fields. */
+    record Task(long tid, String comm, Map<String, String> status) {
+        long hex(String field) {
+            return Long.parseUnsignedLong(status.get(field), 16);
+        }
+
+        @Override
+        public String toString() {
+            return tid + "/" + comm + " CapEff=" + status.get("CapEff") + " CapPrm=" + status.get("CapPrm")
+                    + " CapBnd=" + status.get("CapBnd") + " NoNewPrivs=" + status.get("NoNewPrivs");
+        }
+    }
+
+    static List<Task> tasks(long pid) throws IOException {
+        List<Task> tasks = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path dir : (Iterable<Path>) dirs::iterator) {
+                try {
+                    Map<String, String> status = new HashMap<>();
+                    for (String line : Files.readAllLines(dir.resolve("status"))) {
+                        int colon = line.indexOf(':');
+                        status.put(line.substring(0, colon), line.substring(colon + 1).trim());
+                    }
+                    tasks.add(new Task(Long.parseLong(dir.getFileName().toString()),
+                            Files.readString(dir.resolve("comm")).strip(), status));
+                } catch (IOException gone) {
+                    // a thread that ended meanwhile
+                }
+            }
+        }
+        return tasks;
+    }
+
+    /**
+     * The threads that serve the frontend: the queue workers and pool threads (named
+     * virtiofs-worker-N, which the kernel's 15-byte name shortens) and the JVM's main thread,
+     * which runs the connection (named "java" like the launcher's waiting primordial thread,
+     * whose id is the pid).
+     */
+    static List<Task> servingThreads(long pid) throws IOException {
+        List<Task> serving = new ArrayList<>();
+        for (Task t : tasks(pid)) {
+            if (t.comm().startsWith("virtiofs-worker") || t.comm().equals("java") && t.tid() != pid) {
+                serving.add(t);
+            }
+        }
+        return serving;
+    }
+
+    /** Starts the daemon, connects, creates and writes a file, and checks every serving thread holds {@code expected}. */
+    private void checkCapabilities(long expected, String... extra) throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "capabilities are dropped by root only");
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Path socket = tmp.resolve("vfs.sock");
+        List<String> args = new ArrayList<>(List.of("--socket-path=" + socket, "--shared-dir=" + shared,
+                "--sandbox=none"));
+        args.addAll(List.of(extra));
+        Process p = start(args);
+        try {
+            awaitSocket(socket, p);
+            try (VhostUserFrontend frontend = connect(socket)) {
+                FuseTestClient fuse = new FuseTestClient(frontend);
+                fuse.init().ok();
+                FuseTestClient.Reply c = fuse.create(1, "f", S_IFREG | 0644, 2);
+                long node = FuseTestClient.nodeId(c);
+                long fh = FuseTestClient.fh(c, 128);
+                fuse.write(node, fh, 0, "data".getBytes(StandardCharsets.UTF_8)).ok();
+                fuse.release(dev.jvirtiofsd.protocol.Opcode.RELEASE, node, fh).ok();
+                assertEquals("data", Files.readString(shared.resolve("f")));
+
+                List<Task> all = tasks(p.pid());
+                List<Task> serving = servingThreads(p.pid());
+                String seen = "all tasks: " + all;
+                assertTrue(serving.stream().filter(t -> t.comm().startsWith("virtiofs-worker")).count() >= 2,
+                        "the hiprio and request queue workers: " + seen);
+                assertEquals(1, serving.stream().filter(t -> t.comm().equals("java")).count(), seen);
+                for (Task t : serving) {
+                    assertEquals(expected, t.hex("CapEff"), t + "; " + seen);
+                    assertEquals(expected, t.hex("CapPrm"), t.toString());
+                    assertEquals(0, t.hex("CapInh"), t.toString());
+                    assertEquals(0, t.hex("CapAmb"), t.toString());
+                    assertEquals(expected, t.hex("CapBnd"), t.toString());
+                    assertEquals("1", t.status().get("NoNewPrivs"), t.toString());
+                }
+            }
+            assertEquals(0, awaitExit(p), this::log);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void everyServingThreadKeepsExactlyTheKeptCapabilities() throws Exception {
+        checkCapabilities(KEPT);
+    }
+
+    @Test
+    void poolThreadsKeepExactlyTheKeptCapabilitiesToo() throws Exception {
+        checkCapabilities(KEPT, "--thread-pool-size=2");
+    }
+
+    @Test
+    void modcapsAddsAndRemoves() throws Exception {
+        checkCapabilities(KEPT & ~MKNOD | SYS_ADMIN, "--modcaps=+sys_admin:-MKNOD");
+    }
+
+    @Test
+    void legacyModcapsOptionToo() throws Exception {
+        checkCapabilities(KEPT & ~MKNOD, "-o", "modcaps=-mknod");
+    }
+
+    @Test
+    void badModcapsExitsOneWithAReason() throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Process p = start(List.of("--socket-path=" + tmp.resolve("vfs.sock"), "--shared-dir=" + shared,
+                "--sandbox=none", "--modcaps=+chown:+no_such_cap"));
+        assertEquals(1, awaitExit(p), this::log);
+        assertTrue(log().contains("no_such_cap"), this::log);
+        assertFalse(Files.exists(tmp.resolve("vfs.sock")), "stopped before the socket");
+    }
+
+    /** Soft and hard "Max open files" of /proc/PID/limits. */
+    static long[] openFileLimits(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/limits"))) {
+            if (line.startsWith("Max open files")) {
+                String[] f = line.substring("Max open files".length()).trim().split("\\s+");
+                return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+            }
+        }
+        throw new AssertionError("no open-file limit for " + pid);
+    }
+
+    /** Starts the daemon with {@code option} (null: none) and returns its open-file limits once it listens. */
+    private long[] limitsWith(String option) throws Exception {
+        Path shared = Files.createDirectories(tmp.resolve("shared"));
+        Path socket = tmp.resolve("vfs.sock");
+        List<String> args = new ArrayList<>(List.of("--socket-path=" + socket, "--shared-dir=" + shared,
+                "--sandbox=none"));
+        if (option != null) {
+            args.add(option);
+        }
+        Process p = start(args);
+        try {
+            awaitSocket(socket, p);
+            connect(socket).close(); // listening, so past the limit step
+            long[] limits = openFileLimits(p.pid());
+            awaitExit(p);
+            return limits;
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void rlimitNofileSetsSoftAndHardLimit() throws Exception {
+        long[] own = openFileLimits(ProcessHandle.current().pid());
+        long wanted = Math.min(own[1], 4321);
+        long[] limits = limitsWith("--rlimit-nofile=" + wanted);
+        assertEquals(wanted, limits[0]);
+        assertEquals(wanted, limits[1]);
+    }
+
+    @Test
+    void rlimitNofileZeroLeavesTheLimitAlone() throws Exception {
+        long[] own = openFileLimits(ProcessHandle.current().pid());
+        long[] limits = limitsWith("--rlimit-nofile=0");
+        assertEquals(own[0], limits[0]);
+        assertEquals(own[1], limits[1]);
+    }
+
+    @Test
+    void rlimitNofileDefaultsToAMillionOrNrOpen() throws Exception {
+        long nrOpen = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/fs/nr_open")).get(0).strip());
+        long target = Math.min(1_000_000, nrOpen);
+        long[] own = openFileLimits(ProcessHandle.current().pid());
+        long[] limits = limitsWith(null);
+        if (own[0] >= target) {
+            assertEquals(own[0], limits[0], "already high enough: left alone");
+        } else if (own[1] >= target || mayRaiseHardLimits()) {
+            assertEquals(target, limits[0]);
+            assertEquals(target, limits[1]);
+        } else {
+            assertEquals(own[1], limits[0], "without CAP_SYS_RESOURCE: raised as far as the hard limit");
+            assertEquals(own[1], limits[1]);
+            assertTrue(log().contains("using the hard limit"), this::log);
+        }
+    }
+
+    /** Whether this process (and so the daemon it starts) has CAP_SYS_RESOURCE. */
+    static boolean mayRaiseHardLimits() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("CapEff:")) {
+                return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & 1L << 24) != 0;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void rlimitNofileAboveNrOpenExitsOne() throws Exception {
+        long nrOpen = Long.parseLong(Files.readAllLines(Path.of("/proc/sys/fs/nr_open")).get(0).strip());
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Process p = start(List.of("--socket-path=" + tmp.resolve("vfs.sock"), "--shared-dir=" + shared,
+                "--sandbox=none", "--rlimit-nofile=" + (nrOpen + 1)));
+        assertEquals(1, awaitExit(p), this::log);
+        assertTrue(log().contains("nr_open"), this::log);
+        assertFalse(Files.exists(tmp.resolve("vfs.sock")), "the socket is removed again");
+    }
+
+    @Test
+    void socketGroupGivesTheSocketToTheGroup() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "chown to another group needs root");
+        assumeTrue(Files.readAllLines(Path.of("/etc/group")).stream().anyMatch(l -> l.startsWith("disk:")));
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Path socket = tmp.resolve("vfs.sock");
+        Process p = start(List.of("--socket-path=" + socket, "--shared-dir=" + shared, "--sandbox=none",
+                "--socket-group=disk"));
+        try {
+            awaitSocket(socket, p);
+            // Group and mode change right after bind and listen: wait for them (the file goes on connect).
+            Map<String, Object> a = Files.readAttributes(socket, "unix:gid,mode", LinkOption.NOFOLLOW_LINKS);
+            for (int i = 0; i < 1000 && !"rwxrwx---".equals(modeString((Integer) a.get("mode"))); i++) {
+                Thread.sleep(10);
+                a = Files.readAttributes(socket, "unix:gid,mode", LinkOption.NOFOLLOW_LINKS);
+            }
+            assertEquals(6, a.get("gid"), "group disk");
+            assertEquals("rwxrwx---", modeString((Integer) a.get("mode")));
+            connect(socket).close();
+            assertEquals(0, awaitExit(p), this::log);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void withoutSocketGroupOnlyTheOwnerMayConnect() throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Path socket = tmp.resolve("vfs.sock");
+        Process p = start(List.of("--socket-path=" + socket, "--shared-dir=" + shared, "--sandbox=none"));
+        try {
+            awaitSocket(socket, p);
+            int mode = (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+            connect(socket).close();
+            assertEquals("rwx------", modeString(mode));
+            assertEquals(0, awaitExit(p), this::log);
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    @Test
+    void unknownSocketGroupExitsOne() throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("shared"));
+        Process p = start(List.of("--socket-path=" + tmp.resolve("vfs.sock"), "--shared-dir=" + shared,
+                "--sandbox=none", "--socket-group=no-such-group-here"));
+        assertEquals(1, awaitExit(p), this::log);
+        assertTrue(log().contains("no-such-group-here"), this::log);
+        assertFalse(Files.exists(tmp.resolve("vfs.sock")));
+    }
+
+    @Test
+    void socketGroupConflictsWithFd() throws Exception {
+        Process p = start(List.of("--shared-dir=" + tmp, "--fd=3", "--socket-group=disk"));
+        assertEquals(2, awaitExit(p), this::log);
+        assertTrue(log().contains("--socket-group"), this::log);
+    }
+
+    private static String modeString(int mode) {
+        StringBuilder s = new StringBuilder();
+        String rwx = "rwx";
+        for (int bit = 8; bit >= 0; bit--) {
+            s.append((mode & 1 << bit) != 0 ? rwx.charAt((8 - bit) % 3) : '-');
+        }
+        return s.toString();
+    }
+}
