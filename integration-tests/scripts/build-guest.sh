@@ -71,12 +71,81 @@ libraries_of() {
     ldd "$1" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | sort -u
 }
 
+# --- conformance suite: tools, users and groups (ConformanceGuestIT) -------------------------
+# perl (perl-base: syscall(), fcntl locks, flock, setuid), xfs_io (xfsprogs: fpunch, seek -d/-h,
+# copy_range) and getfacl/setfacl (acl). xfsprogs and acl need not be installed on the host:
+# their packages are downloaded with the host's apt and extracted into the cache; their
+# libraries come from the host. A guest user "tester" (1000:1000) and "other" (1001:1001).
+tools_dir=$cache/tools
+tool_packages=(xfsprogs acl)
+tool_binaries=(usr/sbin/xfs_io bin/getfacl bin/setfacl)
+perl_binary=/usr/bin/perl
+perl_lib=/usr/lib/x86_64-linux-gnu/perl-base
+
+tool_package_versions() {
+    local package
+    for package in "${tool_packages[@]}"; do
+        echo "$package $(apt-cache policy "$package" 2>/dev/null | awk '/Candidate:/ {print $2}')"
+    done
+}
+
+fetch_tool_packages() {
+    local versions
+    versions=$(tool_package_versions)
+    [[ -f "$tools_dir/versions" && "$(cat "$tools_dir/versions")" == "$versions" ]] && return 0
+    rm -rf "$tools_dir.tmp" && mkdir -p "$tools_dir.tmp/debs"
+    if ! (cd "$tools_dir.tmp/debs" && apt-get download -q "${tool_packages[@]}" >/dev/null 2>&1); then
+        log "cannot download ${tool_packages[*]}: the conformance checks that need them will fail"
+        rm -rf "$tools_dir.tmp"
+        return 0
+    fi
+    local deb
+    for deb in "$tools_dir.tmp"/debs/*.deb; do
+        dpkg-deb -x "$deb" "$tools_dir.tmp/root"
+    done
+    rm -rf "$tools_dir.tmp/debs" "$tools_dir"
+    echo "$versions" > "$tools_dir.tmp/versions"
+    mv "$tools_dir.tmp" "$tools_dir"
+}
+
+conformance_inputs() {
+    [[ -f "$tools_dir/versions" ]] && sed 's/^/tool /' "$tools_dir/versions"
+    echo "perl $(sha256sum < "$perl_binary" | cut -d' ' -f1)"
+}
+
+# Copies one binary (from the host or the extracted packages) with its host libraries.
+copy_with_libraries() {
+    local source=$1 target=$2 lib
+    mkdir -p "$(dirname "$target")"
+    cp -L "$source" "$target"
+    for lib in $(libraries_of "$source"); do
+        mkdir -p "$root$(dirname "$lib")"
+        cp -Ln "$lib" "$root$lib"
+    done
+}
+
+add_conformance_tools() {
+    local binary
+    for binary in "${tool_binaries[@]}"; do
+        [[ -x "$tools_dir/root/$binary" ]] && copy_with_libraries "$tools_dir/root/$binary" "$root/usr/bin/$(basename "$binary")"
+    done
+    copy_with_libraries "$perl_binary" "$root/usr/bin/perl"
+    mkdir -p "$root$(dirname "$perl_lib")"
+    cp -a "$perl_lib" "$root$perl_lib"
+    printf '%s\n' 'root:x:0:0:root:/root:/bin/sh' 'tester:x:1000:1000:tester:/tmp:/bin/sh' \
+        'other:x:1001:1001:other:/tmp:/bin/sh' > "$root/etc/passwd"
+    printf '%s\n' 'root:x:0:' 'tester:x:1000:' 'other:x:1001:' 'team:x:2000:' > "$root/etc/group"
+}
+fetch_tool_packages
+# --- end of the conformance block --------------------------------------------------------------
+
 describe_inputs() {
     echo "kernel $kernel_pkg $kernel_ver"
     echo "busybox $(sha256sum < "$busybox" | cut -d' ' -f1)"
     echo "init $(sha256sum < "$init_file" | cut -d' ' -f1)"
     echo "script $(sha256sum < "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
     echo "modules ${wanted_modules[*]}"
+    conformance_inputs   # conformance block
     local binary lib
     for binary in $binaries; do
         echo "binary $binary $(sha256sum < "$binary" | cut -d' ' -f1)"
@@ -172,6 +241,7 @@ for binary in $binaries; do
         cp -L "$lib" "$root$lib"
     done
 done
+add_conformance_tools   # conformance block
 if [[ $(id -u) -eq 0 ]]; then
     mknod -m 600 "$root/dev/console" c 5 1
 fi

@@ -24,7 +24,9 @@ final class BackendDaemon implements AutoCloseable {
     }
 
     /** Starts the backend; its stdout and stderr go to {@code log}. */
-    static BackendDaemon start(DaemonCommand command, Path socket, Path shared, Path log) throws IOException {
+    static BackendDaemon start(DaemonCommand command, Path socket, Path shared, Path log)
+            throws IOException, InterruptedException {
+        command.prepare(log.resolveSibling("prepare-backend.log"));
         List<String> argv = command.argv(socket, shared, GuestFiles.repository());
         ProcessBuilder builder = new ProcessBuilder(argv)
                 .redirectErrorStream(true)

@@ -1,6 +1,8 @@
 package dev.jvirtiofsd.it;
 
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +13,8 @@ import java.util.Map;
  *
  * <p>Chosen by the system property {@code jvirtiofsd.guest.daemon} or else the environment
  * variable {@code JVIRTIOFSD_GUEST_DAEMON}: a preset name ({@code jvirtiofsd}, the default;
- * {@code qemu-c}; {@code rust}) or a template whose words are split on blanks, with the
+ * {@code qemu-c}; {@code rust}, Debian trixie's Rust virtiofsd fetched by
+ * scripts/fetch-rust-virtiofsd.sh) or a template whose words are split on blanks, with the
  * placeholders {@code {socket}}, {@code {shared}} and {@code {repo}}. Example:
  * {@code JVIRTIOFSD_GUEST_DAEMON='/usr/libexec/virtiofsd --socket-path={socket} --shared-dir={shared} --xattr'}.
  */
@@ -19,11 +22,29 @@ record DaemonCommand(String name, String template) {
     static final String PROPERTY = "jvirtiofsd.guest.daemon";
     static final String ENVIRONMENT = "JVIRTIOFSD_GUEST_DAEMON";
 
+    /**
+     * Debian trixie's Rust virtiofsd 1.13 run with trixie's glibc, as fetched into the repository's
+     * cache by scripts/fetch-rust-virtiofsd.sh (see {@link #prepare(Path)}). Its default sandbox needs
+     * namespaces the test host may not give; the tests run it as root without one.
+     */
+    static final String RUST_WRAPPER = "{repo}/.cache/rust-virtiofsd/run-virtiofsd";
+
     /** Every preset serves the share with xattrs (the tests need user.* attributes). */
     static final Map<String, String> PRESETS = Map.of(
             "jvirtiofsd", "{repo}/bin/jvirtiofsd --socket-path={socket} --shared-dir={shared} --cache=auto --xattr",
             "qemu-c", "/usr/lib/qemu/virtiofsd --socket-path={socket} -o source={shared} -o cache=auto -o xattr",
-            "rust", "/usr/libexec/virtiofsd --socket-path={socket} --shared-dir={shared} --cache=auto --xattr");
+            "rust", RUST_WRAPPER + " --socket-path={socket} --shared-dir={shared} --cache=auto --xattr"
+                    + " --sandbox=none");
+
+    /**
+     * What each preset adds for the conformance suite: locks served on the host, POSIX ACLs, and
+     * CAP_SYS_ADMIN kept so guest root may use trusted.* attributes. The Rust virtiofsd refuses
+     * -o posix_lock/flock (its locks stay in the guest).
+     */
+    private static final Map<String, String> CONFORMANCE_OPTIONS = Map.of(
+            "jvirtiofsd", "--posix-lock --flock --posix-acl --modcaps=+sys_admin",
+            "qemu-c", "-o posix_lock -o flock -o posix_acl -o modcaps=+sys_admin",
+            "rust", "--posix-acl --modcaps=+sys_admin");
 
     static DaemonCommand configured() {
         String value = System.getProperty(PROPERTY);
@@ -47,6 +68,28 @@ record DaemonCommand(String name, String template) {
                     + PRESETS.keySet() + " nor a template with {socket}: " + value);
         }
         return new DaemonCommand("custom", value);
+    }
+
+    /** This command with the preset's options for the conformance suite; a template stays as it is. */
+    DaemonCommand withConformanceOptions() {
+        String extra = CONFORMANCE_OPTIONS.get(name);
+        return extra == null ? this : new DaemonCommand(name, template + " " + extra);
+    }
+
+    /** Fetches what the command needs first: the Rust virtiofsd for the rust preset (cached). */
+    void prepare(Path log) throws IOException, InterruptedException {
+        if (!template.contains(RUST_WRAPPER)) {
+            return;
+        }
+        Process fetch = new ProcessBuilder(List.of(GuestFiles.script("fetch-rust-virtiofsd.sh").toString()))
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        if (!ProcessTrees.waitFor(fetch, Duration.ofMinutes(5)) || fetch.exitValue() != 0) {
+            ProcessTrees.stop(fetch);
+            throw new IllegalStateException("fetch-rust-virtiofsd.sh failed; see " + log);
+        }
     }
 
     /** Is this our own daemon (whose launcher reads JVIRTIOFSD_LIB)? */
