@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jvirtiofsd.daemon.e2e.FuseTestClient;
 import dev.jvirtiofsd.protocol.Opcode;
-import dev.jvirtiofsd.vhostuser.frontend.FrontendOptions;
 import dev.jvirtiofsd.vhostuser.frontend.VhostUserFrontend;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -39,34 +38,11 @@ class DurabilityLauncherTest {
         List<String> command = new ArrayList<>(List.of(LauncherTest.launcher().toString(),
                 "--socket-path=" + socket, "--shared-dir=" + shared));
         command.addAll(List.of(extra));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        String lib = System.getProperty("jvirtiofsd.daemon.lib");
-        if (lib != null) {
-            pb.environment().put("JVIRTIOFSD_LIB", lib);
-        }
-        pb.redirectErrorStream(true).redirectOutput(tmp.resolve("daemon.log").toFile());
-        return pb.start();
-    }
-
-    private static VhostUserFrontend connect(Path socket, Process daemon) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return VhostUserFrontend.connect(socket, FrontendOptions.defaults());
-            } catch (IOException e) {
-                if (attempt >= 1000 || !daemon.isAlive()) {
-                    throw e;
-                }
-                Thread.sleep(10);
-            }
-        }
+        return LaunchedDaemon.start(command, "", tmp.resolve("daemon.log"));
     }
 
     private String log() {
-        try {
-            return Files.readString(tmp.resolve("daemon.log"));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return LaunchedDaemon.log(tmp.resolve("daemon.log"));
     }
 
     /** SIGKILL to the daemon and everything it started (the launcher may run it under unshare). */
@@ -90,7 +66,7 @@ class DurabilityLauncherTest {
         Process daemon = startDaemon(shared, socket, "--sandbox=none");
         VhostUserFrontend frontend = null;
         try {
-            frontend = connect(socket, daemon);
+            frontend = LaunchedDaemon.connect(socket, daemon, tmp.resolve("daemon.log"));
             FuseTestClient fuse = new FuseTestClient(frontend);
             fuse.init().ok();
             FuseTestClient.Reply created = fuse.create(1, "journal", S_IFREG | 0644, O_RDWR);

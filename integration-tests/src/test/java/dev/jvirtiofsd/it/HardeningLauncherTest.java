@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jvirtiofsd.daemon.e2e.FuseTestClient;
-import dev.jvirtiofsd.vhostuser.frontend.FrontendOptions;
 import dev.jvirtiofsd.vhostuser.frontend.VhostUserFrontend;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -42,45 +41,11 @@ class HardeningLauncherTest {
         List<String> command = new ArrayList<>();
         command.add(LauncherTest.launcher().toString());
         command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command);
-        String lib = System.getProperty("jvirtiofsd.daemon.lib");
-        if (lib != null) {
-            pb.environment().put("JVIRTIOFSD_LIB", lib);
-        }
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(tmp.resolve("daemon.log").toFile());
-        return pb.start();
+        return LaunchedDaemon.start(command, "", tmp.resolve("daemon.log"));
     }
 
     private String log() {
-        try {
-            return Files.readString(tmp.resolve("daemon.log"));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private void awaitSocket(Path socket, Process p) throws Exception {
-        for (int i = 0; i < 1000 && !Files.exists(socket, LinkOption.NOFOLLOW_LINKS); i++) {
-            if (!p.isAlive()) {
-                throw new AssertionError("daemon exited early (" + p.exitValue() + "): " + log());
-            }
-            Thread.sleep(10);
-        }
-        assertTrue(Files.exists(socket, LinkOption.NOFOLLOW_LINKS), "socket appeared");
-    }
-
-    private static VhostUserFrontend connect(Path socket) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return VhostUserFrontend.connect(socket, FrontendOptions.defaults());
-            } catch (IOException e) {
-                if (attempt >= 200) {
-                    throw e;
-                }
-                Thread.sleep(10);
-            }
-        }
+        return LaunchedDaemon.log(tmp.resolve("daemon.log"));
     }
 
     private int awaitExit(Process p) throws Exception {
@@ -147,8 +112,8 @@ class HardeningLauncherTest {
         args.addAll(List.of(extra));
         Process p = start(args);
         try {
-            awaitSocket(socket, p);
-            try (VhostUserFrontend frontend = connect(socket)) {
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
+            try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
                 fuse.init().ok();
                 FuseTestClient.Reply c = fuse.create(1, "f", S_IFREG | 0644, 2);
@@ -231,8 +196,8 @@ class HardeningLauncherTest {
         }
         Process p = start(args);
         try {
-            awaitSocket(socket, p);
-            connect(socket).close(); // listening, so past the limit step
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
+            LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log")).close(); // listening, so past the limit step
             long[] limits = openFileLimits(p.pid());
             awaitExit(p);
             return limits;
@@ -306,7 +271,7 @@ class HardeningLauncherTest {
         Process p = start(List.of("--socket-path=" + socket, "--shared-dir=" + shared, "--sandbox=none",
                 "--socket-group=disk"));
         try {
-            awaitSocket(socket, p);
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
             // Group and mode change right after bind and listen: wait for them (the file goes on connect).
             Map<String, Object> a = Files.readAttributes(socket, "unix:gid,mode", LinkOption.NOFOLLOW_LINKS);
             for (int i = 0; i < 1000 && !"rwxrwx---".equals(modeString((Integer) a.get("mode"))); i++) {
@@ -315,7 +280,7 @@ class HardeningLauncherTest {
             }
             assertEquals(6, a.get("gid"), "group disk");
             assertEquals("rwxrwx---", modeString((Integer) a.get("mode")));
-            connect(socket).close();
+            LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log")).close();
             assertEquals(0, awaitExit(p), this::log);
         } finally {
             p.destroyForcibly();
@@ -328,9 +293,9 @@ class HardeningLauncherTest {
         Path socket = tmp.resolve("vfs.sock");
         Process p = start(List.of("--socket-path=" + socket, "--shared-dir=" + shared, "--sandbox=none"));
         try {
-            awaitSocket(socket, p);
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
             int mode = (Integer) Files.getAttribute(socket, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-            connect(socket).close();
+            LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log")).close();
             assertEquals("rwx------", modeString(mode));
             assertEquals(0, awaitExit(p), this::log);
         } finally {

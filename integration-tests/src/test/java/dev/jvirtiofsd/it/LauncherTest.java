@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jvirtiofsd.daemon.e2e.FuseTestClient;
-import dev.jvirtiofsd.vhostuser.frontend.FrontendOptions;
 import dev.jvirtiofsd.vhostuser.frontend.VhostUserFrontend;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -54,45 +53,11 @@ class LauncherTest {
     }
 
     private Process start(String javaHome, List<String> command) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command);
-        String lib = System.getProperty("jvirtiofsd.daemon.lib");
-        if (lib != null) {
-            pb.environment().put("JVIRTIOFSD_LIB", lib);
-        }
-        if (!javaHome.isEmpty()) {
-            pb.environment().put("JAVA_HOME", javaHome);
-        }
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(tmp.resolve("daemon.log").toFile());
-        return pb.start();
+        return LaunchedDaemon.start(command, javaHome, tmp.resolve("daemon.log"));
     }
 
-    private String log() throws IOException {
-        return Files.readString(tmp.resolve("daemon.log"));
-    }
-
-    private void awaitSocket(Path socket, Process p) throws Exception {
-        for (int i = 0; i < 1000 && !Files.exists(socket); i++) {
-            if (!p.isAlive()) {
-                throw new AssertionError("daemon exited early (" + p.exitValue() + "): " + log());
-            }
-            Thread.sleep(10);
-        }
-        assertTrue(Files.exists(socket), "socket appeared");
-    }
-
-    /** Connects once the daemon listens (the socket file exists from bind(), before listen()). */
-    private static VhostUserFrontend connect(Path socket) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return VhostUserFrontend.connect(socket, FrontendOptions.defaults());
-            } catch (IOException e) {
-                if (attempt >= 200) {
-                    throw e;
-                }
-                Thread.sleep(10);
-            }
-        }
+    private String log() {
+        return LaunchedDaemon.log(tmp.resolve("daemon.log"));
     }
 
     private int awaitExit(Process p) throws Exception {
@@ -110,8 +75,8 @@ class LauncherTest {
         Process p = start(javaHome, List.of(launcher().toString(), "--socket-path=" + socket,
                 "--shared-dir=" + shared, "--sandbox=chroot", "--log-level=debug"));
         try {
-            awaitSocket(socket, p);
-            try (VhostUserFrontend frontend = connect(socket)) {
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
+            try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
                 fuse.init().ok();
                 // chroot: the process's root is the shared directory.
@@ -128,8 +93,8 @@ class LauncherTest {
                 assertEquals(1, FuseTestClient.nodeId(fuse.lookup(1, "..")), "'..' at the root");
                 assertFalse(Files.exists(socket), "one frontend only: the socket is gone once it connected");
             }
-            assertEquals(0, awaitExit(p), this::safeLog);
-            assertTrue(log().contains("Client disconnected, shutting down"), this::safeLog);
+            assertEquals(0, awaitExit(p), this::log);
+            assertTrue(log().contains("Client disconnected, shutting down"), this::log);
         } finally {
             p.destroyForcibly();
         }
@@ -148,14 +113,14 @@ class LauncherTest {
         Process p = start("", List.of("/usr/bin/python3", "-c", py, socket.toString(), launcher().toString(),
                 "--shared-dir", shared.toString(), "--sandbox", "none", "--cache", "never"));
         try {
-            awaitSocket(socket, p);
-            try (VhostUserFrontend frontend = connect(socket)) {
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
+            try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
                 fuse.init().ok();
                 fuse.mkdir(1, "made-through-fd", 0040755).ok();
                 assertTrue(Files.isDirectory(shared.resolve("made-through-fd")));
             }
-            assertEquals(0, awaitExit(p), this::safeLog);
+            assertEquals(0, awaitExit(p), this::log);
         } finally {
             p.destroyForcibly();
         }
@@ -177,7 +142,7 @@ class LauncherTest {
         Process p = start("", List.of(launcher().toString(), "--socket-path", socket.toString(),
                 "--shared-dir", shared.toString(), "--sandbox", "none"));
         try {
-            awaitSocket(socket, p);
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
             p.destroy(); // SIGTERM
             assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exits promptly on SIGTERM");
             assertFalse(Files.exists(socket), "socket removed");
@@ -186,11 +151,4 @@ class LauncherTest {
         }
     }
 
-    private String safeLog() {
-        try {
-            return log();
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
 }

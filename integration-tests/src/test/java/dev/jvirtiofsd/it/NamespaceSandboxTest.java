@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jvirtiofsd.daemon.e2e.FuseTestClient;
 import dev.jvirtiofsd.protocol.Opcode;
-import dev.jvirtiofsd.vhostuser.frontend.FrontendOptions;
 import dev.jvirtiofsd.vhostuser.frontend.VhostUserFrontend;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,48 +51,11 @@ class NamespaceSandboxTest {
     }
 
     private Process start(String javaHome, List<String> command) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(command);
-        String lib = System.getProperty("jvirtiofsd.daemon.lib");
-        if (lib != null) {
-            pb.environment().put("JVIRTIOFSD_LIB", lib);
-        }
-        if (!javaHome.isEmpty()) {
-            pb.environment().put("JAVA_HOME", javaHome);
-        }
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(tmp.resolve("daemon.log").toFile());
-        return pb.start();
+        return LaunchedDaemon.start(command, javaHome, tmp.resolve("daemon.log"));
     }
 
     private String log() {
-        try {
-            return Files.readString(tmp.resolve("daemon.log"));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private void awaitSocket(Path socket, Process p) throws Exception {
-        for (int i = 0; i < 1000 && !Files.exists(socket); i++) {
-            if (!p.isAlive()) {
-                throw new AssertionError("daemon exited early (" + p.exitValue() + "): " + log());
-            }
-            Thread.sleep(10);
-        }
-        assertTrue(Files.exists(socket), "socket appeared");
-    }
-
-    private static VhostUserFrontend connect(Path socket) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return VhostUserFrontend.connect(socket, FrontendOptions.defaults());
-            } catch (IOException e) {
-                if (attempt >= 200) {
-                    throw e;
-                }
-                Thread.sleep(10);
-            }
-        }
+        return LaunchedDaemon.log(tmp.resolve("daemon.log"));
     }
 
     /**
@@ -143,10 +105,10 @@ class NamespaceSandboxTest {
         Process p = start(javaHome, List.of(LauncherTest.launcher().toString(), "--socket-path=" + socket,
                 "--shared-dir=" + shared, "--log-level=debug"));
         try {
-            awaitSocket(socket, p);
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
             ProcessHandle daemon = daemonOf(p);
             assertInOwnNamespaces(daemon);
-            try (VhostUserFrontend frontend = connect(socket)) {
+            try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
                 fuse.init().ok();
                 // Served after pivot_root: the daemon's root is the shared directory itself.
@@ -181,7 +143,7 @@ class NamespaceSandboxTest {
         Process p = start("", List.of(LauncherTest.launcher().toString(), "--socket-path", socket.toString(),
                 "--shared-dir", shared.toString(), "--sandbox", "namespace"));
         try {
-            awaitSocket(socket, p);
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
             ProcessHandle daemon = daemonOf(p);
             p.destroy(); // SIGTERM, as libvirt sends it
             assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exits promptly on SIGTERM");
@@ -200,9 +162,9 @@ class NamespaceSandboxTest {
         Process p = start("", List.of(LauncherTest.launcher().toString(), "--socket-path", socket.toString(),
                 "--shared-dir", shared.toString(), "-o", "sandbox=namespace"));
         try {
-            awaitSocket(socket, p);
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
             ProcessHandle daemon = daemonOf(p);
-            try (VhostUserFrontend frontend = connect(socket)) {
+            try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 new FuseTestClient(frontend).init().ok();
                 p.destroy();
                 assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exits promptly on SIGTERM: " + log());
@@ -227,10 +189,10 @@ class NamespaceSandboxTest {
         Process p = start("", List.of("/usr/bin/python3", "-c", py, socket.toString(),
                 LauncherTest.launcher().toString(), "--shared-dir", shared.toString(), "--sandbox=NAMESPACE"));
         try {
-            awaitSocket(socket, p);
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
             ProcessHandle daemon = daemonOf(p);
             assertInOwnNamespaces(daemon);
-            try (VhostUserFrontend frontend = connect(socket)) {
+            try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
                 fuse.init().ok();
                 fuse.mkdir(1, "made-through-fd", 0040755).ok();
@@ -251,11 +213,11 @@ class NamespaceSandboxTest {
         Process p = start("", List.of(LauncherTest.launcher().toString(), "--socket-path", socket.toString(),
                 "--shared-dir", shared.toString(), "--sandbox=namespace", "-o", "cache=auto,sandbox=chroot"));
         try {
-            awaitSocket(socket, p);
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
             // No namespaces: the launcher became the daemon itself.
             assertEquals(0, p.toHandle().children().count(), "no process between launcher and daemon");
             assertEquals(namespace(ProcessHandle.current().pid(), "mnt"), namespace(p.pid(), "mnt"));
-            try (VhostUserFrontend frontend = connect(socket)) {
+            try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 new FuseTestClient(frontend).init().ok();
                 assertTrue(Files.isSameFile(Path.of("/proc/" + p.pid() + "/root"), shared), "chroot");
             }

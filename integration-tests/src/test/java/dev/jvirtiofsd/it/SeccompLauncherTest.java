@@ -49,45 +49,16 @@ class SeccompLauncherTest {
     private Process start(String javaHome, boolean selfTest, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(LauncherTest.launcher().toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        String lib = System.getProperty("jvirtiofsd.daemon.lib");
-        if (lib != null) {
-            pb.environment().put("JVIRTIOFSD_LIB", lib);
-        }
-        if (!javaHome.isEmpty()) {
-            pb.environment().put("JAVA_HOME", javaHome);
-        }
+        ProcessBuilder pb = LaunchedDaemon.builder(command, javaHome, tmp.resolve("daemon.log"));
         pb.environment().remove(SeccompFilter.SELF_TEST_VARIABLE);
         if (selfTest) {
             pb.environment().put(SeccompFilter.SELF_TEST_VARIABLE, SeccompFilter.SELF_TEST_VALUE);
         }
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(tmp.resolve("daemon.log").toFile());
         return pb.start();
     }
 
     private String log() {
-        try {
-            return Files.readString(tmp.resolve("daemon.log"));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private VhostUserFrontend connect(Path socket, Process p) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            if (!p.isAlive()) {
-                throw new AssertionError("daemon exited early (" + p.exitValue() + "): " + log());
-            }
-            try {
-                return VhostUserFrontend.connect(socket, FrontendOptions.defaults());
-            } catch (IOException e) {
-                if (attempt >= 1000) {
-                    throw e;
-                }
-                Thread.sleep(10);
-            }
-        }
+        return LaunchedDaemon.log(tmp.resolve("daemon.log"));
     }
 
     /** The JVM of the daemon: the launcher itself after its exec, or a descendant of it. */
@@ -131,7 +102,7 @@ class SeccompLauncherTest {
         Process p = start(javaHome, false, "--socket-path=" + socket, "--shared-dir=" + shared,
                 "--xattr", "--thread-pool-size=" + pool, "--log-level=debug");
         try {
-            try (VhostUserFrontend frontend = connect(socket, p)) {
+            try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
                 fuse.init().ok();
                 long pid = javaPid(p);
@@ -211,7 +182,7 @@ class SeccompLauncherTest {
         Path socket = tmp.resolve("vfs.sock");
         Process p = start(javaHome, true, "--socket-path=" + socket, "--shared-dir=" + shared, "--seccomp=log");
         try {
-            try (VhostUserFrontend frontend = connect(socket, p)) {
+            try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
                 fuse.init().ok();
                 long pid = javaPid(p);
