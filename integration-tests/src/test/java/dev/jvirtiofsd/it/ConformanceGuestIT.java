@@ -166,7 +166,7 @@ class ConformanceGuestIT {
             if (xdev != null) {
                 xdev.close();
             }
-            deleteTree(socketDir);
+            GuestFiles.deleteTree(socketDir);
         }
     }
 
@@ -434,17 +434,6 @@ class ConformanceGuestIT {
     private static List<String> list(Path directory) throws IOException {
         try (Stream<Path> entries = Files.list(directory)) {
             return entries.map(p -> p.getFileName().toString()).sorted().collect(Collectors.toList());
-        }
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path path : all.sorted((a, b) -> b.getNameCount() - a.getNameCount()).collect(Collectors.toList())) {
-                Files.deleteIfExists(path);
-            }
         }
     }
 

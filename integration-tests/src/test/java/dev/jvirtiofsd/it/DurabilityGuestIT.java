@@ -56,12 +56,7 @@ class DurabilityGuestIT {
                     .onHostRequest("kill-daemon", () -> killed.set(killDaemon(socket)))
                     .run();
         } finally {
-            try (var files = Files.list(socketDir)) {
-                for (Path p : (Iterable<Path>) files::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            }
-            Files.deleteIfExists(socketDir);
+            GuestFiles.deleteTree(socketDir);
         }
         String where = "\n(backend " + command.name() + "; run directory " + run + ")";
         List<String> problems = outcome.problems(List.of("synced", "fsynced"));

@@ -80,7 +80,7 @@ class FilesystemGuestIT {
             daemonExit = daemon.awaitExit(DAEMON_EXIT_TIMEOUT);
             daemonDescription = daemon.describe();
         } finally {
-            deleteTree(socketDir);
+            GuestFiles.deleteTree(socketDir);
         }
 
         String where = "\n(backend " + command.name() + "; run directory " + run + ")";
@@ -99,7 +99,7 @@ class FilesystemGuestIT {
                         () -> "the backend's exit status after QEMU quit\n" + daemonDescription + where));
 
         // Only the logs are worth keeping; the share holds 64 MiB.
-        deleteTree(shared);
+        GuestFiles.deleteTree(shared);
     }
 
     private static Duration guestTimeout() {
@@ -254,14 +254,4 @@ class FilesystemGuestIT {
         return Files.getFileAttributeView(file, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path path : all.sorted((a, b) -> b.getNameCount() - a.getNameCount()).collect(Collectors.toList())) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
 }

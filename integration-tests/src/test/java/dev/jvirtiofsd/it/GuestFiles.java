@@ -2,11 +2,14 @@ package dev.jvirtiofsd.it;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** Where the guest scripts, scenarios and run directories are, and the guest image built once per JVM. */
 final class GuestFiles {
@@ -47,6 +50,18 @@ final class GuestFiles {
      */
     static Path newSocketDirectory() throws IOException {
         return Files.createTempDirectory(Path.of("/tmp"), "jvfs-");
+    }
+
+    /** Deletes {@code root} and everything under it (symlinks themselves, never their targets). */
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path path : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
     }
 
     /** Builds (or finds up to date) the kernel and initramfs, once per JVM. */

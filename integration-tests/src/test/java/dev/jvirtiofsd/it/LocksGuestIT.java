@@ -8,15 +8,12 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalInt;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -67,7 +64,7 @@ class LocksGuestIT {
             daemonDescription = daemon.describe();
             assertTrue(hostLock.isValid());
         } finally {
-            deleteTree(socketDir);
+            GuestFiles.deleteTree(socketDir);
         }
 
         String where = "\n(backend " + command.name() + "; run directory " + run + ")";
@@ -104,14 +101,4 @@ class LocksGuestIT {
         Files.move(temporary, shared.resolve("host-probe.txt"), StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path path : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
-    }
 }

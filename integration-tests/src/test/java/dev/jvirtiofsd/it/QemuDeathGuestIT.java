@@ -63,12 +63,7 @@ class QemuDeathGuestIT {
             left = processesNaming(socket);
             where = "\n(backend " + command.name() + "; run directory " + run + ")\n" + daemon.describe();
         } finally {
-            try (var files = Files.list(socketDir)) {
-                for (Path p : (Iterable<Path>) files::iterator) {
-                    Files.deleteIfExists(p);
-                }
-            }
-            Files.deleteIfExists(socketDir);
+            GuestFiles.deleteTree(socketDir);
         }
         String context = where;
         assertAll("QEMU killed mid-request, backend " + command.name(),
