@@ -41,14 +41,18 @@ public final class Daemon {
 
     public int run() {
         boolean root = ProcessCalls.runningAsRoot();
+        // What the process was started with: every thread the JVM made before main keeps it.
+        long startedWith = root ? CapabilityDrop.permittedNow() : 0;
         SandboxMode sandbox = options.effectiveSandbox(root, NamespaceSandbox.enteredByLauncher());
         if (sandbox == SandboxMode.CHROOT && !root) {
             LOG.error("--sandbox=chroot needs root; use --sandbox=none to run as an unprivileged user");
             return 1;
         }
+        SupervisorChannel supervisor = null;
         if (sandbox == SandboxMode.NAMESPACE) {
             try {
                 NamespaceSandbox.verify();
+                supervisor = SupervisorChannel.inherited();
             } catch (IOException e) {
                 LOG.error("{}", e.getMessage());
                 return 1;
@@ -80,7 +84,7 @@ public final class Daemon {
 
             // namespace: the fd magic links of a /proc of our own, opened before the old root goes.
             String procSelfFd = sandbox == SandboxMode.NAMESPACE
-                    ? NamespaceSandbox.privateProcSelfFd() : ProcSelfFd.DEFAULT_PATH;
+                    ? NamespaceSandbox.privateProcSelfFd(supervisor) : ProcSelfFd.DEFAULT_PATH;
             PassthroughFs fs = new PassthroughFs(passthroughConfig(
                     sandbox == SandboxMode.NONE ? sharedDir : Path.of("/"), procSelfFd));
             FuseServer server = new FuseServer(options.readonly ? new ReadOnlyFileSystem(fs) : fs, fuseServerConfig());
@@ -96,11 +100,13 @@ public final class Daemon {
             if (sandbox == SandboxMode.CHROOT) {
                 enterChroot(sharedDir);
             } else if (sandbox == SandboxMode.NAMESPACE) {
-                enterNamespaceRoot(sharedDir);
+                enterNamespaceRoot(supervisor, sharedDir);
             }
             // After the sandbox, before any worker thread exists: the workers inherit the result.
             if (root) {
                 CapabilityDrop.dropAllBut(keptCapabilities);
+                CapabilityDrop.reportProcessCapabilities(keptCapabilities, startedWith,
+                        sandbox == SandboxMode.CHROOT ? KeptCapabilities.bit(KeptCapabilities.SYS_CHROOT) : 0);
             } else {
                 CapabilityDrop.noNewPrivileges();
             }
@@ -178,11 +184,18 @@ public final class Daemon {
         LOG.debug("sandbox: chroot into {}", sharedDir);
     }
 
-    /** pivot_root into the shared directory; as for chroot, jars and native libraries are opened first. */
-    private static void enterNamespaceRoot(Path sharedDir) throws ErrnoException, IOException {
+    /**
+     * pivot_root into the shared directory, by the supervisor; as for chroot, jars and native
+     * libraries are opened first. The supervisor takes no requests after this one.
+     */
+    private static void enterNamespaceRoot(SupervisorChannel supervisor, Path sharedDir) throws IOException {
         openClassPathJars();
         dev.jvirtiofsd.vhostuser.sys.Natives.load();
-        NamespaceSandbox.pivotInto(sharedDir);
+        try {
+            NamespaceSandbox.pivotInto(supervisor, sharedDir);
+        } finally {
+            supervisor.close();
+        }
     }
 
     private static void openClassPathJars() throws IOException {
