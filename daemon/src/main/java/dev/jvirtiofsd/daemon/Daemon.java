@@ -48,10 +48,16 @@ public final class Daemon {
             LOG.error("--sandbox=chroot needs root; use --sandbox=none to run as an unprivileged user");
             return 1;
         }
+        boolean idMaps = !options.uidMaps.isEmpty() || !options.gidMaps.isEmpty();
+        if (idMaps && sandbox != SandboxMode.NAMESPACE) {
+            LOG.error("--uid-map and --gid-map can only be used by an unprivileged user with --sandbox=namespace");
+            return 1;
+        }
         SupervisorChannel supervisor = null;
         if (sandbox == SandboxMode.NAMESPACE) {
             try {
                 NamespaceSandbox.verify();
+                NamespaceSandbox.verifyIdMaps(options.uidMaps, options.gidMaps);
                 supervisor = SupervisorChannel.inherited();
             } catch (IOException e) {
                 LOG.error("{}", e.getMessage());

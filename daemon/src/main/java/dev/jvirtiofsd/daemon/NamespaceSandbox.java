@@ -1,5 +1,6 @@
 package dev.jvirtiofsd.daemon;
 
+import dev.jvirtiofsd.daemon.cli.UserNamespaceMap;
 import dev.jvirtiofsd.daemon.sys.ErrnoException;
 import dev.jvirtiofsd.daemon.sys.Fcntl;
 import dev.jvirtiofsd.daemon.sys.ProcessCalls;
@@ -11,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -82,6 +85,28 @@ final class NamespaceSandbox {
             if (before.contains(own)) {
                 throw new IOException("--sandbox=namespace: still in the launcher's " + kind + " namespace " + own);
             }
+        }
+    }
+
+    /**
+     * Fails unless the user namespace maps {@code uidMaps} and {@code gidMaps} (as the supervisor
+     * was told to by the launcher), when any were given.
+     */
+    static void verifyIdMaps(List<UserNamespaceMap> uidMaps, List<UserNamespaceMap> gidMaps) throws IOException {
+        verifyIdMap("--uid-map", uidMaps, Path.of("/proc/self/uid_map"));
+        verifyIdMap("--gid-map", gidMaps, Path.of("/proc/self/gid_map"));
+    }
+
+    static void verifyIdMap(String option, List<UserNamespaceMap> maps, Path procMap) throws IOException {
+        if (maps.isEmpty()) {
+            return;
+        }
+        Set<String> expected = maps.stream().map(UserNamespaceMap::procLine).collect(Collectors.toSet());
+        Set<String> actual = Files.readAllLines(procMap).stream().map(l -> l.trim().replaceAll("\\s+", " "))
+                .filter(l -> !l.isEmpty()).collect(Collectors.toSet());
+        if (!expected.equals(actual)) {
+            throw new IOException("--sandbox=namespace: the user namespace does not map " + option + " "
+                    + expected + " but " + actual + "; start the daemon through bin/jvirtiofsd");
         }
     }
 

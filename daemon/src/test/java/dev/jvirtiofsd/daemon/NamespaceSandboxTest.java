@@ -1,6 +1,7 @@
 package dev.jvirtiofsd.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import dev.jvirtiofsd.daemon.cli.UserNamespaceMap;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,5 +71,20 @@ class NamespaceSandboxTest {
     void thisTestJvmHasNoSupervisor() {
         IOException e = assertThrows(IOException.class, SupervisorChannel::inherited);
         assertTrue(e.getMessage().contains("bin/jvirtiofsd"), e.getMessage());
+    }
+
+    @Test
+    void theUserNamespaceMustMapWhatTheOptionsSay() throws Exception {
+        Path map = Files.writeString(tmp.resolve("uid_map"), "         0       1000          1\n"
+                + "         1     100000      65536\n");
+        NamespaceSandbox.verifyIdMap("--uid-map", List.of(), map);
+        NamespaceSandbox.verifyIdMap("--uid-map",
+                List.of(new UserNamespaceMap(1, 100000, 65536), new UserNamespaceMap(0, 1000, 1)), map);
+        IOException e = assertThrows(IOException.class, () -> NamespaceSandbox.verifyIdMap("--uid-map",
+                List.of(new UserNamespaceMap(0, 1000, 1)), map));
+        assertTrue(e.getMessage().contains("--uid-map"), e.getMessage());
+        Path initial = Files.writeString(tmp.resolve("initial"), "         0          0 4294967295\n");
+        assertThrows(IOException.class, () -> NamespaceSandbox.verifyIdMap("--gid-map",
+                List.of(new UserNamespaceMap(0, 1000, 1)), initial));
     }
 }

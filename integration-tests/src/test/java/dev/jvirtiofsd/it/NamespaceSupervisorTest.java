@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * bin/namespace-supervisor on its own, under util-linux unshare as the launcher runs it, with a
- * shell script in the daemon's place that speaks the supervisor's protocol. After pivot_root the
+ * bin/namespace-supervisor on its own, as the launcher runs it, with a shell script in the
+ * daemon's place that speaks the supervisor's protocol. After pivot_root the
  * script uses shell built-ins only: any program would be looked up inside the share.
  */
 class NamespaceSupervisorTest {
@@ -36,13 +36,12 @@ class NamespaceSupervisorTest {
         assumeTrue(probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0, "namespaces can be created here");
     }
 
-    /** The supervisor (this process's child: unshare execs it) with {@code script} as the daemon. */
+    /** The supervisor (this process's child) with {@code script} as the daemon. */
     private Process start(String script, String caps) throws IOException {
         String ask = "r=${JVIRTIOFSD_SUPERVISOR%,*}; w=${JVIRTIOFSD_SUPERVISOR#*,}\n"
                 + "ask() { echo \"$1\" >&\"$w\"; read -r answer <&\"$r\"; echo \"$1 -> $answer\"; }\n";
-        List<String> command = new ArrayList<>(List.of("unshare", "--mount", "--pid", "--net", "--propagation",
-                "slave", "--", "perl", LauncherTest.repo().resolve("bin/namespace-supervisor").toString(), caps,
-                "/bin/sh", "-c", ask + script));
+        List<String> command = new ArrayList<>(List.of("perl",
+                LauncherTest.repo().resolve("bin/namespace-supervisor").toString(), caps, "/bin/sh", "-c", ask + script));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(tmp.resolve("out").toFile())
                 .start();
     }

@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -52,8 +54,9 @@ public final class Options {
 
     @Option(names = "--sandbox", paramLabel = "SANDBOX",
             description = "Sandbox mechanism to isolate the daemon process: namespace, chroot or none. "
-                    + "namespace needs root and the launcher bin/jvirtiofsd, which enters the namespaces. "
-                    + "[default: namespace when bin/jvirtiofsd runs as root and can create namespaces, "
+                    + "namespace needs the launcher bin/jvirtiofsd, which makes the namespaces (for a user "
+                    + "other than root inside a user namespace); chroot needs root. "
+                    + "[default: namespace where bin/jvirtiofsd can make the namespaces, "
                     + "else chroot as root, none otherwise]")
     public SandboxMode sandbox;
 
@@ -124,13 +127,28 @@ public final class Options {
                     + "[default: min(1000000, /proc/sys/fs/nr_open)]")
     public Long rlimitNofile;
 
+    @Option(names = "--uid-map", paramLabel = "UID_MAP",
+            description = "Map a range of uids into the user namespace of an unprivileged daemon's namespace "
+                    + "sandbox, :inside:outside:count: (repeatable; more than the user's own uid needs newuidmap "
+                    + "and /etc/subuid). [default: the user's uid to itself]")
+    public List<String> uidMap = new ArrayList<>();
+
+    @Option(names = "--gid-map", paramLabel = "GID_MAP",
+            description = "Map a range of gids likewise, :inside:outside:count: (repeatable). "
+                    + "[default: the user's gid to itself]")
+    public List<String> gidMap = new ArrayList<>();
+
+    /** The parsed --uid-map and --gid-map entries, set by {@link #validate()}. */
+    public List<UserNamespaceMap> uidMaps = List.of();
+    public List<UserNamespaceMap> gidMaps = List.of();
+
     @Option(names = "-o", paramLabel = "OPTIONS", split = ",",
             description = "Options in the legacy form of QEMU's C virtiofsd and old libvirt, comma-separated "
                     + "[deprecated]: source=, cache=auto|always|none|metadata, loglevel=, sandbox=, "
                     + "[no_]xattr, [no_]readdirplus, [no_]writeback, [no_]allow_direct_io, announce_submounts, "
                     + "[no_]killpriv_v2, [no_]posix_acl, [no_]security_label, [no_]posix_lock, [no_]flock, "
                     + "thread_pool_size=, modcaps=")
-    public java.util.List<String> compatOptions = new java.util.ArrayList<>();
+    public List<String> compatOptions = new ArrayList<>();
 
     @Option(names = "-d", description = "Set log level to \"debug\" [deprecated]")
     public boolean debug;
@@ -185,6 +203,12 @@ public final class Options {
         }
         if (threadPoolSize < 0) {
             return "--thread-pool-size must be 0 or more, not " + threadPoolSize;
+        }
+        try {
+            uidMaps = uidMap.stream().map(v -> UserNamespaceMap.parse("--uid-map", v)).toList();
+            gidMaps = gidMap.stream().map(v -> UserNamespaceMap.parse("--gid-map", v)).toList();
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
         }
         if (tag != null) {
             int len = tag.getBytes(StandardCharsets.UTF_8).length;

@@ -76,6 +76,12 @@ public final class FuseTestClient {
         }
     }
 
+    /** The uid and gid of the requests sent from now on (the guest user making them). */
+    public void identity(int requestUid, int requestGid) {
+        uid = requestUid;
+        gid = requestGid;
+    }
+
     public static Args args() {
         return new Args();
     }
