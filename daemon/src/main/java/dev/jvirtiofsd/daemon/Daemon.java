@@ -30,8 +30,12 @@ import org.slf4j.LoggerFactory;
 public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
-    /** Number of request queues served (plus the hiprio queue). */
-    static final int REQUEST_QUEUES = 1;
+    /**
+     * The most request queues served (plus the hiprio queue), reported by GET_QUEUE_NUM. The
+     * frontend sets up as many as it wants (QEMU: num-request-queues); only those it starts get a
+     * worker thread. Linux guests use at most one per vCPU.
+     */
+    static final int REQUEST_QUEUES = 64;
 
     private final Options options;
 

@@ -66,7 +66,7 @@ final class LaunchedDaemon {
                 throw new AssertionError("daemon exited early (" + p.exitValue() + "): " + log(log));
             }
             try {
-                return VhostUserFrontend.connect(socket, FrontendOptions.defaults());
+                return VhostUserFrontend.connect(socket, FrontendOptions.defaults().withQueues(2));
             } catch (IOException e) {
                 if (attempt >= 1000) {
                     throw e;
