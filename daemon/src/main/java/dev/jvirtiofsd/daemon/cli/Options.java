@@ -192,9 +192,10 @@ public final class Options {
             xattr = true;
         }
         if (posixAcl && !(translateUid.isEmpty() && translateGid.isEmpty())) {
-            // Translated owners would not match the ids inside the ACLs. As clap words the conflict.
-            return "the argument '" + (translateUid.isEmpty() ? "--translate-gid <TRANSLATE_GID>"
-                    : "--translate-uid <TRANSLATE_UID>") + "' cannot be used with '--posix-acl'";
+            // --posix-acl itself is refused by the parser; this is -o posix_acl, which the Rust
+            // virtiofsd lets through. Translated owners would not match the ids inside the ACLs.
+            return "-o posix_acl cannot be used with --translate-uid or --translate-gid: translated owners "
+                    + "would not match the ids in the ACLs";
         }
         if (sharedDir == null) {
             return "--shared-dir is required";

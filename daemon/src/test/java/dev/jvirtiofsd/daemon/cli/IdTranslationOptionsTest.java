@@ -44,6 +44,14 @@ class IdTranslationOptionsTest {
         assertTrue(text.contains(reasonPart), () -> "expected '" + reasonPart + "' in: " + text);
     }
 
+    /** Refused with exactly {@code message} on the first line(s), then the pointer to --help. */
+    private void rejectedExactly(String message, String... args) {
+        rejected(message, args);
+        assertEquals(message + System.lineSeparator() + "For more information, try '--help'." + System.lineSeparator(),
+                err.toString());
+        err.getBuffer().setLength(0);
+    }
+
     private static List<String> texts(List<IdMapRule> rules) {
         return rules.stream().map(IdMapRule::text).toList();
     }
@@ -79,15 +87,28 @@ class IdTranslationOptionsTest {
     }
 
     @Test
-    void translationCannotBeCombinedWithPosixAcl() {
-        rejected("the argument '--translate-uid <TRANSLATE_UID>' cannot be used with '--posix-acl'",
+    void translationCannotBeCombinedWithPosixAclInTheRustDaemonsWords() {
+        // clap names the option given first, then what it conflicts with.
+        rejectedExactly("error: the argument '--posix-acl' cannot be used with '--translate-uid <TRANSLATE_UID>'",
                 "--posix-acl", "--translate-uid", "map:1000:200:1");
-        rejected("the argument '--translate-gid <TRANSLATE_GID>' cannot be used with '--posix-acl'",
+        rejectedExactly("error: the argument '--translate-gid <TRANSLATE_GID>' cannot be used with '--posix-acl'",
                 "--translate-gid", "map:1000:200:1", "--posix-acl");
-        // -o posix_acl is the same setting.
-        rejected("cannot be used with '--posix-acl'", "-o", "posix_acl", "--translate-uid", "map:1000:200:1");
-        // ... and -o no_posix_acl clears it again.
-        assertFalse(ok("--posix-acl", "-o", "no_posix_acl", "--translate-uid", "map:1000:200:1").posixAcl);
+        rejectedExactly("error: the argument '--translate-uid <TRANSLATE_UID>' cannot be used with '--posix-acl'",
+                "--translate-uid", "map:1:2:3", "--posix-acl", "--translate-gid", "map:1:2:3");
+        rejectedExactly("error: the argument '--posix-acl' cannot be used with:\n  --translate-uid <TRANSLATE_UID>\n"
+                + "  --translate-gid <TRANSLATE_GID>", "--posix-acl", "--translate-uid", "map:1:2:3",
+                "--translate-uid", "map:5:6:1", "--translate-gid", "map:1:2:3");
+    }
+
+    @Test
+    void translationCannotBeCombinedWithCompatPosixAclEither() {
+        // The Rust virtiofsd checks -o after clap, and lets this through; it would break ACLs.
+        rejected("-o posix_acl cannot be used with --translate-uid or --translate-gid",
+                "-o", "posix_acl", "--translate-uid", "map:1000:200:1");
+        assertFalse(ok("-o", "posix_acl,no_posix_acl", "--translate-uid", "map:1000:200:1").posixAcl);
+        // As in the Rust virtiofsd, the conflict is between the options given, whatever -o does afterwards.
+        rejected("the argument '--posix-acl' cannot be used with '--translate-uid <TRANSLATE_UID>'",
+                "--posix-acl", "-o", "no_posix_acl", "--translate-uid", "map:1000:200:1");
     }
 
     @Test

@@ -296,7 +296,7 @@ class IdTranslationEndToEndTest {
         IllegalArgumentException acl = assertThrows(IllegalArgumentException.class, () -> RunningDaemon.start(dir,
                 tmp.resolve("acl.sock"), FrontendOptions.defaults(), "--posix-acl", "--translate-uid", "map:1:2:3"));
         assertTrue(acl.getMessage().contains(
-                "error: the argument '--translate-uid <TRANSLATE_UID>' cannot be used with '--posix-acl'"),
+                "error: the argument '--posix-acl' cannot be used with '--translate-uid <TRANSLATE_UID>'"),
                 acl.getMessage());
         IllegalStateException overlap = assertThrows(IllegalStateException.class, () -> RunningDaemon.start(dir,
                 tmp.resolve("overlap.sock"), FrontendOptions.defaults(), "--translate-gid", "map:1000:200:10",
