@@ -9,6 +9,7 @@ import dev.jvirtiofsd.daemon.fs.ReadOnlyFileSystem;
 import dev.jvirtiofsd.daemon.fuse.FuseServer;
 import dev.jvirtiofsd.daemon.fuse.FuseServerConfig;
 import dev.jvirtiofsd.daemon.fuse.VirtioFsDevice;
+import dev.jvirtiofsd.daemon.idmap.IdTranslation;
 import dev.jvirtiofsd.daemon.seccomp.SeccompFilter;
 import dev.jvirtiofsd.daemon.sys.ErrnoException;
 import dev.jvirtiofsd.daemon.sys.ProcSelfFd;
@@ -73,8 +74,10 @@ public final class Daemon {
         warnAboutDeprecatedOptions();
         long keptCapabilities;
         SocketGroup socketGroup;
+        IdTranslation ids;
         try {
             keptCapabilities = KeptCapabilities.withModifications(options.modcaps);
+            ids = IdTranslation.of(options.translateUid, options.translateGid);
             socketGroup = options.socketGroup == null ? null : SocketGroup.lookup(options.socketGroup);
         } catch (IllegalArgumentException | IOException e) {
             LOG.error("{}", e.getMessage());
@@ -96,7 +99,7 @@ public final class Daemon {
             String procSelfFd = sandbox == SandboxMode.NAMESPACE
                     ? NamespaceSandbox.privateProcSelfFd(supervisor) : ProcSelfFd.DEFAULT_PATH;
             PassthroughFs fs = new PassthroughFs(passthroughConfig(
-                    sandbox == SandboxMode.NONE ? sharedDir : Path.of("/"), procSelfFd));
+                    sandbox == SandboxMode.NONE ? sharedDir : Path.of("/"), procSelfFd, ids));
             FuseServer server = new FuseServer(options.readonly ? new ReadOnlyFileSystem(fs) : fs, fuseServerConfig());
             VirtioFsDevice device = new VirtioFsDevice(server, REQUEST_QUEUES, options.tag);
             VhostUserBackend backend = new VhostUserBackend(device, options.threadPoolSize, new WorkerThreads());
@@ -152,13 +155,10 @@ public final class Daemon {
         }
     }
 
-    PassthroughConfig passthroughConfig(Path root) {
-        return passthroughConfig(root, ProcSelfFd.DEFAULT_PATH);
-    }
-
-    PassthroughConfig passthroughConfig(Path root, String procSelfFd) {
+    PassthroughConfig passthroughConfig(Path root, String procSelfFd, IdTranslation ids) {
         return PassthroughConfig.builder(root)
                 .procSelfFdPath(procSelfFd)
+                .idTranslation(ids)
                 .cachePolicy(options.cache)
                 .xattr(options.xattr)
                 .writeback(options.writeback)
