@@ -2,6 +2,7 @@ package dev.jvirtiofsd.daemon.cli;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
@@ -43,6 +44,13 @@ public final class CommandLineParser {
      * command line to {@code err}.
      */
     public static Result parse(String[] args, PrintWriter out, PrintWriter err) {
+        // As the vhost-user backend conventions ask: print the capabilities and exit 0, ignoring
+        // every other argument (libvirt probes with this alone, and must never see a failure).
+        if (Arrays.asList(args).contains(BackendCapabilities.OPTION)) {
+            out.println(BackendCapabilities.json());
+            out.flush();
+            return new Result(null, 0);
+        }
         Options options = new Options();
         CommandLine cl = newCommandLine(options);
         try {

@@ -1,14 +1,18 @@
 package dev.jvirtiofsd.daemon.cli;
 
 import dev.jvirtiofsd.daemon.CachePolicy;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * The legacy {@code -o opt[,opt...]} syntax of QEMU's C virtiofsd, which libvirt before 10.x
  * passes (e.g. {@code -o source=/srv,cache=always,sandbox=chroot,xattr,flock,posix_lock}).
  * Applied after the separate options, so {@code -o} wins whatever the order, as in the Rust
- * virtiofsd.
+ * virtiofsd. A value runs from the first {@code =} to the next lone comma: libvirt writes a
+ * comma in the shared directory's path as {@code ,,}, and a path may hold {@code =}.
  */
 final class CompatOptions {
     private CompatOptions() {
@@ -16,29 +20,64 @@ final class CompatOptions {
 
     /** Applies every {@code -o} element to {@code o}; returns a one-line reason for a bad one. */
     static String apply(Options o) {
-        for (String element : o.compatOptions) {
-            String e = element.trim();
-            if (e.isEmpty()) {
-                continue;
-            }
-            String problem = e.contains("=") ? applyKeyValue(o, e) : applyFlag(o, e);
-            if (problem != null) {
-                return problem;
+        for (String argument : o.compatOptions) {
+            for (String element : elements(argument)) {
+                int eq = element.indexOf('=');
+                String problem = eq >= 0
+                        ? applyKeyValue(o, element, element.substring(0, eq).trim(), element.substring(eq + 1))
+                        : applyFlag(o, element.trim());
+                if (problem != null) {
+                    return problem;
+                }
             }
         }
         return null;
     }
 
-    private static String applyKeyValue(Options o, String e) {
-        String[] kv = e.split("=", -1);
-        if (kv.length != 2) {
-            return "Invalid compat argument '-o " + e + "'";
+    /**
+     * The elements of one {@code -o} argument: split at each comma, a doubled comma standing for
+     * one comma inside an element (read left to right, so {@code a,,,b} is {@code "a,"} and
+     * {@code "b"}). Empty elements are dropped.
+     */
+    static List<String> elements(String argument) {
+        List<String> elements = new ArrayList<>();
+        StringBuilder element = new StringBuilder();
+        for (int i = 0; i < argument.length(); i++) {
+            char c = argument.charAt(i);
+            if (c != ',') {
+                element.append(c);
+            } else if (i + 1 < argument.length() && argument.charAt(i + 1) == ',') {
+                element.append(',');
+                i++;
+            } else {
+                addElement(elements, element);
+            }
         }
-        String key = kv[0];
-        String value = kv[1];
+        addElement(elements, element);
+        return elements;
+    }
+
+    private static void addElement(List<String> elements, StringBuilder element) {
+        if (!element.toString().trim().isEmpty()) {
+            elements.add(element.toString());
+        }
+        element.setLength(0);
+    }
+
+    private static String applyKeyValue(Options o, String e, String key, String value) {
+        if (!key.equals("source")) {
+            value = value.trim();
+        }
         switch (key) {
             case "source":
-                o.sharedDir = Path.of(value);
+                if (value.isEmpty()) {
+                    return invalidValue(e);
+                }
+                try {
+                    o.sharedDir = Path.of(value);
+                } catch (InvalidPathException x) {
+                    return invalidValue(e);
+                }
                 return null;
             case "cache":
                 switch (value) {

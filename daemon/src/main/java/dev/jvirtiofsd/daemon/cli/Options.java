@@ -156,13 +156,19 @@ public final class Options {
     public List<UserNamespaceMap> uidMaps = List.of();
     public List<UserNamespaceMap> gidMaps = List.of();
 
-    @Option(names = "-o", paramLabel = "OPTIONS", split = ",",
-            description = "Options in the legacy form of QEMU's C virtiofsd and old libvirt, comma-separated "
-                    + "[deprecated]: source=, cache=auto|always|none|metadata, loglevel=, sandbox=, "
+    @Option(names = "-o", paramLabel = "OPTIONS",
+            description = "Options in the legacy form of QEMU's C virtiofsd and old libvirt, comma-separated, "
+                    + "',,' for a comma in a value [deprecated]: source=, cache=auto|always|none|metadata, "
+                    + "loglevel= (or log_level=), sandbox=, "
                     + "[no_]xattr, [no_]readdirplus, [no_]writeback, [no_]allow_direct_io, announce_submounts, "
                     + "[no_]killpriv_v2, [no_]posix_acl, [no_]security_label, [no_]posix_lock, [no_]flock, "
                     + "thread_pool_size=, modcaps=")
     public List<String> compatOptions = new ArrayList<>();
+
+    @Option(names = "--print-capabilities",
+            description = "Print the vhost-user backend capabilities (JSON) to stdout and exit, whatever else "
+                    + "the command line says")
+    public boolean printCapabilities; // acted on by CommandLineParser before anything else is parsed
 
     @Option(names = "-d", description = "Set log level to \"debug\" [deprecated]")
     public boolean debug;

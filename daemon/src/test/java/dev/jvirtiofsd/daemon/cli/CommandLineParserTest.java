@@ -193,7 +193,16 @@ class CommandLineParserTest {
         rejected("Invalid compat value '-o cache=never'", "--shared-dir", dir.toString(), "--fd", "3", "-o",
                 "cache=never");
         err.getBuffer().setLength(0);
-        rejected("Invalid compat argument '-o source=a=b'", "--fd", "3", "-o", "source=a=b");
+        rejected("Invalid compat value '-o source='", "--fd", "3", "-o", "source=");
+        err.getBuffer().setLength(0);
+        rejected("Invalid compat value '-o cache=always=yes'", "--shared-dir", dir.toString(), "--fd", "3", "-o",
+                "cache=always=yes");
+        err.getBuffer().setLength(0);
+        rejected("Invalid compat argument '-o flock=on'", "--shared-dir", dir.toString(), "--fd", "3", "-o",
+                "flock=on");
+        err.getBuffer().setLength(0);
+        rejected("Invalid compat argument '-o timeout=1'", "--shared-dir", dir.toString(), "--fd", "3", "-o",
+                "timeout=1");
         err.getBuffer().setLength(0);
         rejected("Invalid compat value '-o sandbox=none'", "--shared-dir", dir.toString(), "--fd", "3", "-o",
                 "sandbox=none");
