@@ -85,16 +85,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' TERM INT HUP
 
-# The run's initramfs: the base archive followed by a small one holding the scenario
-# (the kernel unpacks concatenated archives in order).
+# The run's initramfs: the base archive followed by a small one holding the scenario.
 initramfs=$work/initramfs.img
-cp "$base_initramfs" "$initramfs"
-if [[ -n "$scenario" ]]; then
-    mkdir "$work/extra"
-    install -m 0755 "$scenario" "$work/extra/scenario.sh"
-    # Compressed too: the kernel takes an uncompressed archive only at a 4-byte aligned offset.
-    (cd "$work/extra" && echo scenario.sh | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >> "$initramfs"
-fi
+"$here/guest-initramfs.sh" "$initramfs" ${scenario:+"$scenario"}
 
 append="console=ttyS0 quiet panic=-1 jvfs_tag=$tag"
 [[ -n "$mountopts" ]] && append+=" jvfs_mountopts=$mountopts"

@@ -10,6 +10,7 @@ packages=(
   attr                       # getfattr/setfattr, copied into the guest
   uidmap                     # newuidmap/newgidmap: --uid-map of an unprivileged daemon
   xz-utils zstd              # kernel modules may come compressed
+  libvirt-daemon-system      # LibvirtGuestIT: libvirtd, virtlogd, virsh (started by the test itself)
   openjdk-17-jdk-headless    # the build
   maven
 )

@@ -190,6 +190,28 @@ class NamespaceSandboxTest {
     }
 
     @Test
+    void aSharedDirectoryNamedLikeAnOptionIsOnlyAPath() throws Exception {
+        // libvirt doubles the commas of the path in -o source=: ",sandbox=none" is part of the name,
+        // so the launcher (which reads -o for the sandbox) and the daemon keep the default, namespace.
+        Path shared = Files.createDirectory(tmp.resolve("share,sandbox=none"));
+        Path socket = tmp.resolve("vfs.sock");
+        Process p = start("", List.of(LauncherTest.launcher().toString(), "--socket-path", socket.toString(),
+                "-o", "source=" + shared.toString().replace(",", ",,") + ",cache=auto"));
+        try {
+            LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
+            ProcessHandle daemon = LaunchedDaemon.daemonOf(p);
+            assertInOwnNamespaces(daemon);
+            try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
+                new FuseTestClient(frontend).init().ok();
+                assertTrue(Files.isSameFile(Path.of("/proc/" + daemon.pid() + "/root"), shared), "pivoted into it");
+            }
+            assertEquals(0, awaitExit(p), this::log);
+        } finally {
+            ProcessTrees.stop(p);
+        }
+    }
+
+    @Test
     void compatOptionWinsOverTheDefault() throws Exception {
         Path shared = Files.createDirectory(tmp.resolve("shared"));
         Path socket = tmp.resolve("vfs.sock");
