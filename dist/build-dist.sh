@@ -28,6 +28,9 @@ version=$1 daemon_lib=$2 out=$3
 installed=/usr/libexec/jvirtiofsd
 
 [[ -f "$daemon_lib/jvirtiofsd.jar" ]] || { echo "build-dist: no $daemon_lib/jvirtiofsd.jar" >&2; exit 1; }
+for program in dpkg dpkg-deb perl unshare; do
+    command -v "$program" >/dev/null || { echo "build-dist: $program is missing (a Debian system is needed)" >&2; exit 1; }
+done
 if [[ -n "${JAVA_HOME:-}" ]]; then java=$JAVA_HOME/bin/java; else java=$(command -v java); fi
 jdk_home=$(dirname "$(dirname "$(readlink -f "$java")")")
 mkdir -p "$out"

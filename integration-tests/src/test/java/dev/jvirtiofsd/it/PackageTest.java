@@ -163,13 +163,23 @@ class PackageTest {
         ok("dpkg-query", "--show", "openjdk-17-jre-headless", "util-linux", "perl-base");
     }
 
+    /** As build-dist.sh decides whether it can make the package's archive: a private mount namespace. */
+    static List<String> mountNamespace() throws IOException, InterruptedException {
+        List<String> namespace = "root".equals(System.getProperty("user.name"))
+                ? List.of("unshare", "--mount", "--propagation", "private")
+                : List.of("unshare", "--user", "--map-root-user", "--mount", "--propagation", "private");
+        return run(concat(namespace, List.of("true")), Map.of()).status() == 0 ? namespace : List.of();
+    }
+
     @Test
     void filesLieUnderLibexecWithTheDescriptorAndOwnedByRoot() throws Exception {
         Map<String, String> entries = contents(debianPackage());
         List<String> expected = new ArrayList<>(List.of(
                 INSTALLED + "/bin/jvirtiofsd", INSTALLED + "/bin/namespace-supervisor",
-                INSTALLED + "/lib/jvirtiofsd.jsa", INSTALLED + "/lib/jvirtiofsd.jsa.jvm",
                 "/usr/share/qemu/vhost-user/40-jvirtiofsd.json", "/usr/share/doc/jvirtiofsd/README.md"));
+        if (!mountNamespace().isEmpty()) {
+            expected.addAll(List.of(INSTALLED + "/lib/jvirtiofsd.jsa", INSTALLED + "/lib/jvirtiofsd.jsa.jvm"));
+        }
         manifestJars().forEach(jar -> expected.add(INSTALLED + "/lib/" + jar));
         List<String> files = entries.entrySet().stream().filter(e -> e.getValue().startsWith("-"))
                 .map(Map.Entry::getKey).sorted().toList();
@@ -246,10 +256,8 @@ class PackageTest {
     void theInstalledArchiveServesItsJdkAtItsPlace() throws Exception {
         // The package's archive was made for /usr/libexec/jvirtiofsd: seen there through a private
         // mount namespace, as the build made it (the host's /usr/libexec is untouched).
-        List<String> namespace = "root".equals(System.getProperty("user.name"))
-                ? List.of("unshare", "--mount", "--propagation", "private")
-                : List.of("unshare", "--user", "--map-root-user", "--mount", "--propagation", "private");
-        assumeTrue(run(concat(namespace, List.of("true")), Map.of()).status() == 0, "no mount namespace here");
+        List<String> namespace = mountNamespace();
+        assumeTrue(!namespace.isEmpty(), "no mount namespace here, so the package has no archive");
         Path root = tmp.resolve("extracted");
         ok("dpkg-deb", "--extract", debianPackage().toString(), root.toString());
         List<String> command = concat(namespace, List.of("sh", "-c",
