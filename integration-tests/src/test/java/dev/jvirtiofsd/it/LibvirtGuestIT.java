@@ -2,7 +2,6 @@ package dev.jvirtiofsd.it;
 
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -90,9 +89,9 @@ class LibvirtGuestIT {
             Path share, String context) {
     }
 
-    /** Something the host does once the guest's scenario is done, with the daemon's process tree. */
+    /** Something the host does once the guest's scenario is done: looks at the daemon, times what it does. */
     interface ScenarioDone {
-        void run(Daemon daemon) throws Exception;
+        void run(Daemon daemon, Path share, Map<String, Long> timings) throws Exception;
     }
 
     /** The daemon as the host sees it: the process libvirt knows (pid file) and what it started. */
@@ -116,23 +115,23 @@ class LibvirtGuestIT {
                   <source dir='%%SHARE%%'/>
                   <target dir='share'/>
                 </filesystem>""".formatted(LAUNCHER);
-        List<String> daemonFacts = new ArrayList<>();
-        Boot boot = boot("jvfs-binary", "shared,dir", filesystem, new Expect(true, true, false), daemon -> {
+        Map<String, String> seen = new LinkedHashMap<>();
+        Boot boot = boot("jvfs-binary", "shared,dir", filesystem, new Expect(true, true, false), (daemon, shared, timings) -> {
             // chroot: the JVM is the process libvirt started, rooted in the share, with the archive mapped.
             long pid = daemon.process().pid();
-            daemonFacts.add("exe=" + Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")));
-            daemonFacts.add("root=" + Files.readSymbolicLink(Path.of("/proc/" + pid + "/root")));
-            daemonFacts.add("cds=" + Files.readString(Path.of("/proc/" + pid + "/maps")).contains("jvirtiofsd.jsa"));
+            seen.put("exe", link(pid, "exe"));
+            seen.put("rooted in the share", "" + Files.isSameFile(Path.of("/proc/" + pid + "/root"), shared));
+            seen.put("archive mapped", "" + Files.readString(Path.of("/proc/" + pid + "/maps")).contains("jvirtiofsd.jsa"));
         });
         String share = boot.share().toString().replace(",", ",,");
-        assertAll("libvirt with every <binary> child" + boot.context(),
+        assertAll("libvirt with every <binary> child" + boot.context() + "\n" + seen,
                 () -> assertEquals(List.of(LAUNCHER, "-o", "source=" + share
                         + ",cache=always,sandbox=chroot,xattr,flock,posix_lock", "--thread-pool-size=2"),
                         withoutFd(boot.argv()), "the argv libvirt passed"),
                 () -> assertGuestPassed(boot),
-                () -> assertTrue(daemonFacts.get(0).endsWith("/bin/java"), daemonFacts::toString),
-                () -> assertEquals("root=" + boot.share(), daemonFacts.get(1)),
-                () -> assertEquals("cds=true", daemonFacts.get(2), "the package's class-data sharing archive"),
+                () -> assertTrue(String.valueOf(seen.get("exe")).endsWith("/bin/java"), "the JVM itself"),
+                () -> assertEquals("true", seen.get("rooted in the share"), "chroot into the share"),
+                () -> assertEquals("true", seen.get("archive mapped"), "the package's class-data sharing archive"),
                 () -> assertEquals("written by the guest",
                         Files.readString(boot.share().resolve("dir/from-guest.txt")).strip()));
     }
@@ -147,29 +146,39 @@ class LibvirtGuestIT {
                 </filesystem>""";
         assertTrue(Files.exists(libvirt.inside("/usr/share/qemu/vhost-user/50-qemu-virtiofsd.json")),
                 "Debian's descriptor for the C virtiofsd is there too");
-        List<String> facts = new ArrayList<>();
-        Boot boot = boot("jvfs-package", "shared", filesystem, new Expect(false, false, true), daemon -> {
-            // The namespace sandbox: libvirt's process is the supervisor, the JVM its child.
-            facts.add("exe=" + Files.readSymbolicLink(Path.of("/proc/" + daemon.process().pid() + "/exe")));
-            long group = processGroup(daemon.process().pid());
+        Map<String, String> seen = new LinkedHashMap<>();
+        Boot boot = boot("jvfs-package", "shared", filesystem, new Expect(false, false, true), (daemon, shared, timings) -> {
+            // The namespace sandbox: libvirt's process is the supervisor, the JVM its child in
+            // namespaces of its own, rooted in the share.
+            long pid = daemon.process().pid();
+            seen.put("exe", link(pid, "exe"));
+            Optional<ProcessHandle> jvm = daemon.tree().stream()
+                    .filter(h -> h.info().command().orElse("").endsWith("/java")).findFirst();
+            if (jvm.isPresent()) {
+                seen.put("jvm rooted in the share",
+                        "" + Files.isSameFile(Path.of("/proc/" + jvm.get().pid() + "/root"), shared));
+                seen.put("jvm pid namespace",
+                        link(jvm.get().pid(), "ns/pid").equals(link(pid, "ns/pid")) ? "the supervisor's" : "its own");
+            }
+            // As libvirt stops a daemon that outlived QEMU: SIGTERM to the process group.
             long sent = System.nanoTime();
-            PackageTest.ok("kill", "-TERM", "--", "-" + group);
+            PackageTest.ok("kill", "-TERM", "--", "-" + processGroup(pid));
             long deadline = sent + EXIT_TIMEOUT.toNanos();
             while (!daemon.gone() && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            facts.add("gone=" + daemon.gone());
-            facts.add("sigterm-to-gone-ms=" + (System.nanoTime() - sent) / 1_000_000);
+            seen.put("gone after SIGTERM", "" + daemon.gone());
+            timings.put("sigterm-to-daemon-gone", millisSince(sent));
             libvirt.virshOk("destroy", "jvfs-package");
         });
-        assertAll("libvirt picking the package's descriptor" + boot.context() + "\n" + facts,
+        assertAll("libvirt picking the package's descriptor" + boot.context() + "\n" + seen,
                 () -> assertEquals(List.of(LAUNCHER, "-o", "source=" + boot.share()), withoutFd(boot.argv()),
                         "the argv libvirt passed"),
                 () -> assertGuestPassed(boot),
-                () -> assertEquals("exe=/usr/bin/perl", facts.get(0)),
-                () -> assertEquals("gone=true", facts.get(1), "the daemon ends on SIGTERM to its process group"));
-        boot.timings().put("sigterm-to-gone", Long.parseLong(facts.get(2).substring(facts.get(2).indexOf('=') + 1)));
-        report(boot);
+                () -> assertEquals("/usr/bin/perl", seen.get("exe"), "the namespace supervisor"),
+                () -> assertEquals("true", seen.get("jvm rooted in the share"), "pivot_root into the share"),
+                () -> assertEquals("its own", seen.get("jvm pid namespace")),
+                () -> assertEquals("true", seen.get("gone after SIGTERM"), "the daemon ends on SIGTERM to its group"));
     }
 
     @Test
@@ -193,7 +202,7 @@ class LibvirtGuestIT {
                       <source dir='%SHARE%'/>
                       <target dir='share'/>
                     </filesystem>""";
-            boot = boot("jvfs-etc", "shared", filesystem, new Expect(false, false, false), daemon -> { });
+            boot = boot("jvfs-etc", "shared", filesystem, new Expect(false, false, false), (daemon, shared, timings) -> { });
         } finally {
             // Only the private libvirt's /etc overlay ever had it.
             Files.delete(descriptor);
@@ -274,7 +283,7 @@ class LibvirtGuestIT {
                     } else if (line.startsWith("JVFS-GUEST: POWEROFF")) {
                         poweroff = System.nanoTime();
                     } else if (line.contains("HOST-REQUEST scenario-done") && daemon != null) {
-                        done.run(daemon);
+                        done.run(daemon, share, timings);
                     }
                 }
                 if (!mounted && millisSince(start) > MOUNT_TIMEOUT.toMillis()) {
@@ -314,15 +323,9 @@ class LibvirtGuestIT {
         List<String> argv = argvFromDomainLog(name);
         libvirt.virsh("undefine", name);
         GuestOutcome outcome = new GuestOutcome(0, consoleLines, problems);
-        Boot boot = new Boot(name, argv, outcome, timings, share, "\n" + context.get());
-        if (!expect.hostEndsRun()) {
-            report(boot);
-        }
-        return boot;
-    }
-
-    private static void report(Boot boot) {
-        System.out.println("libvirt " + boot.name() + ": argv " + boot.argv() + "; timings (ms) " + boot.timings());
+        // For the record (the test's output file): what libvirt passed, how long things took.
+        System.out.println("libvirt " + name + ": argv " + argv + "; timings (ms) " + timings);
+        return new Boot(name, argv, outcome, timings, share, "\n" + context.get());
     }
 
     private static long millisSince(long nanos) {
@@ -432,6 +435,11 @@ class LibvirtGuestIT {
             }
         }
         return -1;
+    }
+
+    /** The target of /proc/PID/{@code what} (exe, root, ns/mnt). */
+    private static String link(long pid, String what) throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc/" + pid + "/" + what)).toString();
     }
 
     private static long processGroup(long pid) throws IOException {
