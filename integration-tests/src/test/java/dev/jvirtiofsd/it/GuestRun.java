@@ -33,6 +33,8 @@ final class GuestRun {
     private final Path consoleLog;
     private final Path outputLog;
     private final Duration timeout;
+    private final List<String> extraArguments = new ArrayList<>();
+    private java.util.function.BooleanSupplier stopCondition = () -> false;
 
     GuestRun(Path socket, Path scenario, Path consoleLog, Path outputLog, Duration timeout) {
         this.socket = socket;
@@ -42,6 +44,18 @@ final class GuestRun {
         this.timeout = timeout;
     }
 
+    /** More run-guest.sh arguments, e.g. {@code --memory-backend private}. */
+    GuestRun withArguments(String... arguments) {
+        extraArguments.addAll(List.of(arguments));
+        return this;
+    }
+
+    /** Stops the guest early, as soon as {@code condition} holds (checked as the console is read). */
+    GuestRun stopWhen(java.util.function.BooleanSupplier condition) {
+        stopCondition = condition;
+        return this;
+    }
+
     GuestRun onHostRequest(String what, HostAction action) {
         hostActions.put(what, action);
         return this;
@@ -49,11 +63,12 @@ final class GuestRun {
 
     /** Boots the guest and waits until it has powered off (or has been killed at the timeout). */
     GuestOutcome run() throws IOException, InterruptedException {
-        List<String> command = List.of(GuestFiles.script("run-guest.sh").toString(),
+        List<String> command = new ArrayList<>(List.of(GuestFiles.script("run-guest.sh").toString(),
                 "--socket", socket.toString(),
                 "--scenario", scenario.toString(),
                 "--log", consoleLog.toString(),
-                "--timeout", Long.toString(timeout.toSeconds()));
+                "--timeout", Long.toString(timeout.toSeconds())));
+        command.addAll(extraArguments);
         Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(outputLog.toFile())
@@ -65,6 +80,10 @@ final class GuestRun {
         try {
             while (process.isAlive()) {
                 console.readNewLines().forEach(this::dispatch);
+                if (stopCondition.getAsBoolean()) {
+                    ProcessTrees.stop(process);
+                    break;
+                }
                 if (System.nanoTime() > deadline) {
                     killed = true;
                     ProcessTrees.stop(process);
