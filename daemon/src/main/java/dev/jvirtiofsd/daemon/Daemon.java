@@ -57,6 +57,7 @@ public final class Daemon {
         Path sharedDir = options.sharedDir.toAbsolutePath().normalize();
         Path socketPath = options.effectiveSocketPath();
         warnAboutDeprecatedOptions();
+        warnAboutUndecidedXattrNames();
         long keptCapabilities;
         SocketGroup socketGroup;
         try {
@@ -136,6 +137,22 @@ public final class Daemon {
         }
     }
 
+    /** A map without a catch-all rule leaves some names to the daemon's fallback (refused, hidden). */
+    private void warnAboutUndecidedXattrNames() {
+        if (options.xattrmap == null) {
+            return;
+        }
+        LOG.debug("--xattrmap rules: {}", options.xattrmap);
+        if (!options.xattrmap.decidesEveryGuestName()) {
+            LOG.warn("--xattrmap has no client rule with an empty key: xattr names from the guest that no rule"
+                    + " matches are refused with EOPNOTSUPP (end the map with e.g. :ok:all::: or :bad:all:::)");
+        }
+        if (!options.xattrmap.decidesEveryHostName()) {
+            LOG.warn("--xattrmap has no server rule with an empty prepend: host xattr names that no rule"
+                    + " matches are hidden from the guest (end the map with e.g. :ok:all::: or :bad:all:::)");
+        }
+    }
+
     PassthroughConfig passthroughConfig(Path root) {
         return passthroughConfig(root, ProcSelfFd.DEFAULT_PATH);
     }
@@ -153,6 +170,7 @@ public final class Daemon {
                 .killprivV2(options.killprivV2)
                 .posixLocks(options.posixLock)
                 .flockLocks(options.flock)
+                .xattrMap(options.xattrmap)
                 .build();
     }
 

@@ -1,6 +1,7 @@
 package dev.jvirtiofsd.daemon.cli;
 
 import dev.jvirtiofsd.daemon.CachePolicy;
+import dev.jvirtiofsd.daemon.fs.XattrMap;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -49,6 +50,11 @@ public final class Options {
 
     @Option(names = "--xattr", description = "Enable support for extended attributes")
     public boolean xattr;
+
+    @Option(names = "--xattrmap", paramLabel = "XATTRMAP", converter = XattrMapConverter.class,
+            description = "Add custom rules for translating extended attributes between host and guest "
+                    + "(e.g. :map::user.virtiofs.:); implies --xattr")
+    public XattrMap xattrmap;
 
     @Option(names = "--sandbox", paramLabel = "SANDBOX",
             description = "Sandbox mechanism to isolate the daemon process: namespace, chroot or none. "
@@ -129,7 +135,7 @@ public final class Options {
                     + "[deprecated]: source=, cache=auto|always|none|metadata, loglevel=, sandbox=, "
                     + "[no_]xattr, [no_]readdirplus, [no_]writeback, [no_]allow_direct_io, announce_submounts, "
                     + "[no_]killpriv_v2, [no_]posix_acl, [no_]security_label, [no_]posix_lock, [no_]flock, "
-                    + "thread_pool_size=, modcaps=")
+                    + "thread_pool_size=, modcaps=, xattrmap=")
     public java.util.List<String> compatOptions = new java.util.ArrayList<>();
 
     @Option(names = "-d", description = "Set log level to \"debug\" [deprecated]")
@@ -156,7 +162,7 @@ public final class Options {
         if (debug) {
             logLevel = LogLevel.DEBUG;
         }
-        if (posixAcl || securityLabel) {
+        if (posixAcl || securityLabel || xattrmap != null) {
             xattr = true;
         }
         if (sharedDir == null) {
