@@ -52,6 +52,7 @@ public final class Options {
     public boolean xattr;
 
     @Option(names = "--xattrmap", paramLabel = "XATTRMAP", converter = XattrMapConverter.class,
+            preprocessor = AttachedValue.class,
             description = "Add custom rules for translating extended attributes between host and guest "
                     + "(e.g. :map::user.virtiofs.:); implies --xattr")
     public XattrMap xattrmap;
@@ -120,7 +121,7 @@ public final class Options {
     @Option(names = "--readonly", description = "Disable write operations on the shared directory")
     public boolean readonly;
 
-    @Option(names = "--modcaps", paramLabel = "MODCAPS",
+    @Option(names = "--modcaps", paramLabel = "MODCAPS", preprocessor = AttachedValue.class,
             description = "Modify the list of capabilities kept when running as root, e.g. "
                     + "--modcaps=+sys_admin:-mknod (write it with '=': the value starts with a sign)")
     public String modcaps;

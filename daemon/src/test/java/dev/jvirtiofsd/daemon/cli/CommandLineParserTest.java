@@ -225,6 +225,8 @@ class CommandLineParserTest {
         assertEquals(":bad:all:security.:security.: :ok:all:::",
                 ok(concat(base, "--xattrmap", "/bad/all/security./security./\n    /ok/all///")).xattrmap.toString(),
                 "several rules, a newline between them, in one argument");
+        assertEquals(":ok:all:::", ok(concat(base, "--xattrmap=-ok-all---")).xattrmap.toString(),
+                "with '=' a value may start with '-'");
         assertEquals(":bad:all:::", ok(concat(base, "--xattrmap=:ok:all:::", "--xattrmap=:bad:all:::"))
                 .xattrmap.toString(), "the last one wins");
         assertNull(ok(base).xattrmap);
@@ -258,6 +260,15 @@ class CommandLineParserTest {
         rejected("Invalid compat value '-o xattrmap=': no rules", concat(base, "-o", "xattrmap="));
         err.getBuffer().setLength(0);
         rejected("Invalid compat argument '-o xattrmap=:ok:all:a=b:'", concat(base, "-o", "xattrmap=:ok:all:a=b:"));
+    }
+
+    @Test
+    void attachedValuesMayStartWithADashThatLooksLikeAShortOption() {
+        String[] base = {"--shared-dir", dir.toString(), "--fd", "3"};
+        assertEquals("-dac_override", ok(concat(base, "--modcaps=-dac_override")).modcaps, "-d is a short option");
+        assertEquals("-fowner:+sys_admin", ok(concat(base, "--modcaps=-fowner:+sys_admin")).modcaps);
+        assertEquals(":ok:all:::", ok(concat(base, "--xattrmap=-ok-all---")).xattrmap.toString(), "-o is one too");
+        rejected("Expected parameter for option '--modcaps'", concat(base, "--modcaps", "-dac_override"));
     }
 
     private static String[] concat(String[] first, String... more) {
