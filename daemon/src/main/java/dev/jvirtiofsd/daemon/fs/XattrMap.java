@@ -38,7 +38,9 @@ import dev.jvirtiofsd.daemon.sys.Errno;
  * scope whose key (or prepend) starts the name decides; an empty one matches every name.
  *
  * <p>A name no rule matches is refused with EOPNOTSUPP and hidden from listings, as if the map
- * ended in {@code :unsupported:all:::}, and logged once. (The Rust virtiofsd panics there.)
+ * ended in {@code :unsupported:all:::}, and logged once. (The Rust virtiofsd panics there; it
+ * maps security.capability at start-up, so there it cannot even start with a map that has no
+ * rule for that name, and the daemon refuses such a map too.)
  * Immutable once parsed, apart from that log-once flag.
  */
 public final class XattrMap {
@@ -233,6 +235,11 @@ public final class XattrMap {
                     printable(list, offset, length));
         }
         return UNMATCHED;
+    }
+
+    /** Whether some rule matches {@code name} when the guest sends it. */
+    public boolean hasRuleForGuestName(String name) {
+        return firstForGuestName(name.getBytes(StandardCharsets.UTF_8)) != null;
     }
 
     /** Whether some rule matches every name from the guest (one of client scope with an empty key). */

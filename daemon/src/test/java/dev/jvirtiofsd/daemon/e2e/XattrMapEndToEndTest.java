@@ -178,7 +178,8 @@ class XattrMapEndToEndTest {
 
     @Test
     void unsupportedAndUnmatchedNamesAreEopnotsupp() throws Exception {
-        start("--xattrmap=:unsupported:all:user.secret.:user.secret.: :ok:client:user.:: :ok:server::user.:");
+        start("--xattrmap=:unsupported:all:user.secret.:user.secret.: :ok:client:user.:: :ok:client:security.::"
+                + " :ok:server::user.:");
         Path file = Files.writeString(shared.resolve("file"), "x");
         hostSet(file, "user.secret.k", "hidden");
         hostSet(file, "trusted.t", "no server rule matches it");
@@ -289,6 +290,11 @@ class XattrMapEndToEndTest {
                 tmp.resolve("never.sock"), FrontendOptions.defaults(), "--xattrmap=:ok:all::: :bad:everywhere:::"));
         assertTrue(e.getMessage().contains("rule 2 at character 17: invalid scope 'everywhere'"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("never.sock")));
+
+        // Parsed, but without a rule for security.capability the daemon cannot start (Rust panics there).
+        IllegalStateException noCapabilityRule = assertThrows(IllegalStateException.class, () -> RunningDaemon.start(
+                shared, tmp.resolve("never.sock"), FrontendOptions.defaults(), "--xattrmap=:ok:client:user.::"));
+        assertTrue(noCapabilityRule.getMessage().contains("exited at start-up with 1"), noCapabilityRule.getMessage());
     }
 
     // ---- helpers ----

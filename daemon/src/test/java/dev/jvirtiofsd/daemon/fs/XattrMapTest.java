@@ -288,6 +288,8 @@ class XattrMapTest {
         assertEquals("EOPNOTSUPP", guest(m, "trusted.x"));
         assertEquals("EOPNOTSUPP", guest(m, "trusted.y"), "again, after the one log line");
         assertEquals("user.a", listed(m, "trusted.x", "user.a"));
+        assertFalse(m.hasRuleForGuestName("security.capability"), "the daemon refuses to start with this map");
+        assertTrue(map(":ok:client:security.::").hasRuleForGuestName("security.capability"));
         assertTrue(map(":map::user.virtiofs.:").decidesEveryGuestName());
         assertTrue(map(":ok:client::: :bad:server:::").decidesEveryHostName());
     }
