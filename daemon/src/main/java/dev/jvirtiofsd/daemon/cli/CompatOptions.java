@@ -69,7 +69,7 @@ final class CompatOptions {
                     o.xattrmap = XattrMap.parse(value);
                     return null;
                 } catch (XattrMap.SyntaxException x) {
-                    return invalidValue(e) + ": " + x.getMessage();
+                    return invalidValue(XattrMapConverter.oneLine(e)) + ": " + x.getMessage();
                 }
             case "modcaps":
                 o.modcaps = value;

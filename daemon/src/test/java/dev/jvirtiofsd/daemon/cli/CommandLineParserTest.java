@@ -260,6 +260,14 @@ class CommandLineParserTest {
         rejected("Invalid compat value '-o xattrmap=': no rules", concat(base, "-o", "xattrmap="));
         err.getBuffer().setLength(0);
         rejected("Invalid compat argument '-o xattrmap=:ok:all:a=b:'", concat(base, "-o", "xattrmap=:ok:all:a=b:"));
+        err.getBuffer().setLength(0);
+        rejected("':ok:all:::\\n\\t:bad:al:::': rule 2 at character 18: invalid scope 'al'",
+                concat(base, "--xattrmap=:ok:all:::\n\t:bad:al:::"));
+        assertEquals(2, err.toString().lines().count(), "one line, then the --help hint: " + err);
+        err.getBuffer().setLength(0);
+        rejected("'-o xattrmap=:ok:all:::\\n:bad:al:::': rule 2",
+                concat(base, "-o", "xattrmap=:ok:all:::\n:bad:al:::"));
+        assertEquals(1, err.toString().lines().count(), err.toString());
     }
 
     @Test
