@@ -8,6 +8,7 @@ packages=(
   busybox-static             # the guest's userland
   cpio                       # initramfs archives
   attr                       # getfattr/setfattr, copied into the guest
+  uidmap                     # newuidmap/newgidmap: --uid-map of an unprivileged daemon
   xz-utils zstd              # kernel modules may come compressed
   openjdk-17-jdk-headless    # the build
   maven

@@ -17,9 +17,10 @@ import org.slf4j.LoggerFactory;
  * <p>Capabilities, securebits and no_new_privs belong to one thread; a new thread copies its
  * creator's. The daemon calls this on the thread that then creates every queue worker and pool
  * thread, before creating any, so every thread that serves a request has exactly the kept set.
- * Threads the JVM started before {@code main} (the launcher's primordial thread, the VM, GC,
- * compiler and reference threads) cannot be reached from here: they keep what the process was
- * started with, and never run a request (see SECURITY.md).
+ * Threads the JVM started before {@code main} (the primordial thread, whose status is the
+ * process's in /proc/PID/status, the VM, GC, compiler and reference threads) cannot be reached
+ * from here: they keep what the process was started with. So bin/jvirtiofsd starts the JVM with
+ * the kept set already (setpriv), and {@link #reportProcessCapabilities} says when it was not.
  */
 final class CapabilityDrop {
     private static final Logger LOG = LoggerFactory.getLogger(CapabilityDrop.class);
@@ -59,6 +60,29 @@ final class CapabilityDrop {
         return keep;
     }
 
+    /** The calling thread's permitted set; on the main thread at start-up, what the process was started with. */
+    static long permittedNow() {
+        try {
+            return CapabilityCalls.get().permitted();
+        } catch (ErrnoException e) {
+            LOG.warn("cannot read the capabilities: {}", e.getMessage());
+            return 0;
+        }
+    }
+
+    /**
+     * Warns when the process was started with more than {@code kept} and {@code needed} (what
+     * start-up itself needs, e.g. CAP_SYS_CHROOT for the chroot sandbox): the JVM's own threads
+     * keep that surplus, as shown in /proc/PID/status.
+     */
+    static void reportProcessCapabilities(long kept, long startedWith, long needed) {
+        long surplus = startedWith & ~kept & ~needed;
+        if (surplus != 0) {
+            LOG.warn("the JVM's own threads keep the capabilities it was started with ({}); start the daemon "
+                    + "through bin/jvirtiofsd, which starts it with the kept ones only", KeptCapabilities.names(surplus));
+        }
+    }
+
     /** Only no_new_privs: what an unprivileged daemon can still give up. */
     static void noNewPrivileges() throws ErrnoException {
         ErrnoException.check(CapabilityCalls.setNoNewPrivs(), "prctl(PR_SET_NO_NEW_PRIVS)");
@@ -77,6 +101,21 @@ final class CapabilityDrop {
         }
     }
 
+    /** How many capabilities above {@code cap} are in the bounding set and not in {@code keep}. */
+    private static int remainingAfter(int cap, long keep) {
+        int n = 0;
+        for (int c = cap + 1; c < MAX_CAPABILITIES; c++) {
+            int present = CapabilityCalls.inBoundingSet(c);
+            if (present < 0) {
+                break;
+            }
+            if (present == 1 && (keep & KeptCapabilities.bit(c)) == 0) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /**
      * Removes everything but {@code keep} from the bounding set. Without CAP_SETPCAP (some
      * containers) that fails: no_new_privs then still keeps an exec from gaining capabilities.
@@ -90,7 +129,15 @@ final class CapabilityDrop {
             if (present == 1 && (keep & KeptCapabilities.bit(cap)) == 0) {
                 int ret = CapabilityCalls.dropFromBoundingSet(cap);
                 if (ret < 0) {
-                    LOG.warn("cannot drop capabilities from the bounding set: {}", Syscalls.strerror(-ret));
+                    // bin/jvirtiofsd keeps CAP_SETPCAP from the JVM; there the bounding set is the
+                    // kept set already, or one more for the chroot sandbox.
+                    boolean onlyChroot = cap == KeptCapabilities.SYS_CHROOT && remainingAfter(cap, keep) == 0;
+                    if (onlyChroot) {
+                        LOG.debug("CAP_SYS_CHROOT stays in the bounding set (no CAP_SETPCAP); no_new_privs keeps "
+                                + "programs from gaining it");
+                    } else {
+                        LOG.warn("cannot drop capabilities from the bounding set: {}", Syscalls.strerror(-ret));
+                    }
                     return;
                 }
             }

@@ -10,6 +10,7 @@ import dev.jvirtiofsd.daemon.fs.XattrMap;
 import dev.jvirtiofsd.daemon.fuse.FuseServer;
 import dev.jvirtiofsd.daemon.fuse.FuseServerConfig;
 import dev.jvirtiofsd.daemon.fuse.VirtioFsDevice;
+import dev.jvirtiofsd.daemon.idmap.IdTranslation;
 import dev.jvirtiofsd.daemon.seccomp.SeccompFilter;
 import dev.jvirtiofsd.daemon.sys.ErrnoException;
 import dev.jvirtiofsd.daemon.sys.ProcSelfFd;
@@ -31,8 +32,12 @@ import org.slf4j.LoggerFactory;
 public final class Daemon {
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
-    /** Number of request queues served (plus the hiprio queue). */
-    static final int REQUEST_QUEUES = 1;
+    /**
+     * The most request queues served (plus the hiprio queue), reported by GET_QUEUE_NUM. The
+     * frontend sets up as many as it wants (QEMU: num-request-queues); only those it starts get a
+     * worker thread. Linux guests use at most one per vCPU.
+     */
+    static final int REQUEST_QUEUES = 64;
 
     private final Options options;
 
@@ -42,14 +47,24 @@ public final class Daemon {
 
     public int run() {
         boolean root = ProcessCalls.runningAsRoot();
+        // What the process was started with: every thread the JVM made before main keeps it.
+        long startedWith = root ? CapabilityDrop.permittedNow() : 0;
         SandboxMode sandbox = options.effectiveSandbox(root, NamespaceSandbox.enteredByLauncher());
         if (sandbox == SandboxMode.CHROOT && !root) {
             LOG.error("--sandbox=chroot needs root; use --sandbox=none to run as an unprivileged user");
             return 1;
         }
+        boolean idMaps = !options.uidMaps.isEmpty() || !options.gidMaps.isEmpty();
+        if (idMaps && sandbox != SandboxMode.NAMESPACE) {
+            LOG.error("--uid-map and --gid-map can only be used by an unprivileged user with --sandbox=namespace");
+            return 1;
+        }
+        SupervisorChannel supervisor = null;
         if (sandbox == SandboxMode.NAMESPACE) {
             try {
                 NamespaceSandbox.verify();
+                NamespaceSandbox.verifyIdMaps(options.uidMaps, options.gidMaps);
+                supervisor = SupervisorChannel.inherited();
             } catch (IOException e) {
                 LOG.error("{}", e.getMessage());
                 return 1;
@@ -63,8 +78,10 @@ public final class Daemon {
         }
         long keptCapabilities;
         SocketGroup socketGroup;
+        IdTranslation ids;
         try {
             keptCapabilities = KeptCapabilities.withModifications(options.modcaps);
+            ids = IdTranslation.of(options.translateUid, options.translateGid);
             socketGroup = options.socketGroup == null ? null : SocketGroup.lookup(options.socketGroup);
         } catch (IllegalArgumentException | IOException e) {
             LOG.error("{}", e.getMessage());
@@ -84,9 +101,9 @@ public final class Daemon {
 
             // namespace: the fd magic links of a /proc of our own, opened before the old root goes.
             String procSelfFd = sandbox == SandboxMode.NAMESPACE
-                    ? NamespaceSandbox.privateProcSelfFd() : ProcSelfFd.DEFAULT_PATH;
+                    ? NamespaceSandbox.privateProcSelfFd(supervisor) : ProcSelfFd.DEFAULT_PATH;
             PassthroughFs fs = new PassthroughFs(passthroughConfig(
-                    sandbox == SandboxMode.NONE ? sharedDir : Path.of("/"), procSelfFd));
+                    sandbox == SandboxMode.NONE ? sharedDir : Path.of("/"), procSelfFd, ids));
             FuseServer server = new FuseServer(options.readonly ? new ReadOnlyFileSystem(fs) : fs, fuseServerConfig());
             VirtioFsDevice device = new VirtioFsDevice(server, REQUEST_QUEUES, options.tag);
             VhostUserBackend backend = new VhostUserBackend(device, options.threadPoolSize, new WorkerThreads());
@@ -100,11 +117,13 @@ public final class Daemon {
             if (sandbox == SandboxMode.CHROOT) {
                 enterChroot(sharedDir);
             } else if (sandbox == SandboxMode.NAMESPACE) {
-                enterNamespaceRoot(sharedDir);
+                enterNamespaceRoot(supervisor, sharedDir);
             }
             // After the sandbox, before any worker thread exists: the workers inherit the result.
             if (root) {
                 CapabilityDrop.dropAllBut(keptCapabilities);
+                CapabilityDrop.reportProcessCapabilities(keptCapabilities, startedWith,
+                        sandbox == SandboxMode.CHROOT ? KeptCapabilities.bit(KeptCapabilities.SYS_CHROOT) : 0);
             } else {
                 CapabilityDrop.noNewPrivileges();
             }
@@ -169,13 +188,10 @@ public final class Daemon {
         return true;
     }
 
-    PassthroughConfig passthroughConfig(Path root) {
-        return passthroughConfig(root, ProcSelfFd.DEFAULT_PATH);
-    }
-
-    PassthroughConfig passthroughConfig(Path root, String procSelfFd) {
+    PassthroughConfig passthroughConfig(Path root, String procSelfFd, IdTranslation ids) {
         return PassthroughConfig.builder(root)
                 .procSelfFdPath(procSelfFd)
+                .idTranslation(ids)
                 .cachePolicy(options.cache)
                 .xattr(options.xattr)
                 .writeback(options.writeback)
@@ -212,11 +228,18 @@ public final class Daemon {
         LOG.debug("sandbox: chroot into {}", sharedDir);
     }
 
-    /** pivot_root into the shared directory; as for chroot, jars and native libraries are opened first. */
-    private static void enterNamespaceRoot(Path sharedDir) throws ErrnoException, IOException {
+    /**
+     * pivot_root into the shared directory, by the supervisor; as for chroot, jars and native
+     * libraries are opened first. The supervisor takes no requests after this one.
+     */
+    private static void enterNamespaceRoot(SupervisorChannel supervisor, Path sharedDir) throws IOException {
         openClassPathJars();
         dev.jvirtiofsd.vhostuser.sys.Natives.load();
-        NamespaceSandbox.pivotInto(sharedDir);
+        try {
+            NamespaceSandbox.pivotInto(supervisor, sharedDir);
+        } finally {
+            supervisor.close();
+        }
     }
 
     private static void openClassPathJars() throws IOException {

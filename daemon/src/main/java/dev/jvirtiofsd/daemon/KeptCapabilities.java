@@ -28,6 +28,7 @@ final class KeptCapabilities {
     static final int FSETID = 4;
     static final int SETGID = 6;
     static final int SETUID = 7;
+    static final int SYS_CHROOT = 18;
     static final int MKNOD = 27;
     static final int SETFCAP = 31;
 

@@ -1,35 +1,42 @@
 package dev.jvirtiofsd.daemon;
 
+import dev.jvirtiofsd.daemon.cli.UserNamespaceMap;
 import dev.jvirtiofsd.daemon.sys.ErrnoException;
 import dev.jvirtiofsd.daemon.sys.Fcntl;
-import dev.jvirtiofsd.daemon.sys.MountCalls;
+import dev.jvirtiofsd.daemon.sys.ProcessCalls;
+import dev.jvirtiofsd.daemon.sys.Stat;
 import dev.jvirtiofsd.daemon.sys.Syscalls;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code --sandbox=namespace}: the daemon in new mount, pid and network namespaces, with the
- * shared directory as its root and a /proc of its own.
+ * shared directory as its root and nothing of /proc but its own fd directory.
  *
- * <p>Namespaces belong to threads and a JVM has many before {@code main} runs, so the launcher
- * (bin/jvirtiofsd) enters them with util-linux {@code unshare} before it starts the JVM, and
- * says so in {@link #OUTER_NAMESPACES_ENV}: the namespace links it had before. The daemon then
- * checks it really is elsewhere ({@link #verify}), and takes three steps:
+ * <p>Namespaces and capabilities belong to threads and a JVM has many before {@code main} runs,
+ * so the launcher (bin/jvirtiofsd) enters the namespaces with util-linux {@code unshare} and
+ * starts the JVM with only the capabilities it keeps, under a supervisor
+ * (bin/namespace-supervisor) that makes the mounts this daemon cannot. The launcher says so in
+ * {@link #OUTER_NAMESPACES_ENV}: the namespace links it had before. The daemon checks it really
+ * is elsewhere ({@link #verify}), then asks the supervisor for two steps:
  * <ol>
- * <li>{@link #privateProcSelfFd}, before the filesystem is built: a fresh procfs of the new pid
- * namespace on /proc (in this mount namespace only), and a detached copy of its
- * {@code /proc/self/fd} that the filesystem holds open for its magic-link calls; ".." never leaves
- * a detached tree, so nothing else of /proc stays reachable once the old root is gone;</li>
+ * <li>{@link #privateProcSelfFd}, before the filesystem is built: its own fd directory (of the
+ * procfs of the new pid namespace, where the JVM is PID 1) bound over /proc, which the filesystem
+ * then holds open for its magic-link calls; ".." stays at a mount's root, so nothing else of
+ * /proc is reachable from it;</li>
  * <li>{@link #pivotInto}, once the frontend is connected and the socket file removed (it lies
- * outside the new root): the shared directory bind-mounted onto itself, made the root with
- * pivot_root, and the old root detached, so ".." and absolute symlinks end inside the share;</li>
+ * outside the new root): the shared directory made the root with pivot_root and the old root
+ * detached, so ".." and absolute symlinks end inside the share.</li>
  * </ol>
- * The mounts never reach the host: the launcher makes every mount a slave, and so does step 1.
+ * The mounts never reach the host: the launcher makes every mount a slave.
  */
 final class NamespaceSandbox {
     private static final Logger LOG = LoggerFactory.getLogger(NamespaceSandbox.class);
@@ -41,6 +48,7 @@ final class NamespaceSandbox {
     static final List<String> KINDS = List.of("mnt", "pid", "net");
 
     private static final byte[] ROOT = {'/'};
+    private static final String PROC = "/proc";
 
     private NamespaceSandbox() {
     }
@@ -81,46 +89,57 @@ final class NamespaceSandbox {
     }
 
     /**
-     * Step 1: mounts a procfs of this pid namespace on /proc (nosuid, nodev, noexec) and returns
-     * the path under which a detached copy of its {@code /proc/self/fd} can be opened (a magic
-     * link in that procfs naming the copy's fd, valid until the old root is detached: open it
-     * before {@link #pivotInto}).
+     * Fails unless the user namespace maps {@code uidMaps} and {@code gidMaps} (as the supervisor
+     * was told to by the launcher), when any were given.
      */
-    static String privateProcSelfFd() throws ErrnoException {
-        // The launcher already made every mount a slave; repeat it so no mount reaches the host.
-        MountCalls.mount("none", "/", null, MountCalls.MS_SLAVE | MountCalls.MS_REC);
-        MountCalls.mount("proc", "/proc", "proc",
-                MountCalls.MS_NOSUID | MountCalls.MS_NODEV | MountCalls.MS_NOEXEC | MountCalls.MS_RELATIME);
-        int fdDir = MountCalls.openTreeClone("/proc/self/fd");
-        LOG.debug("sandbox: private /proc, /proc/self/fd held as fd {}", fdDir);
-        return "/proc/self/fd/" + fdDir;
+    static void verifyIdMaps(List<UserNamespaceMap> uidMaps, List<UserNamespaceMap> gidMaps) throws IOException {
+        verifyIdMap("--uid-map", uidMaps, Path.of("/proc/self/uid_map"));
+        verifyIdMap("--gid-map", gidMaps, Path.of("/proc/self/gid_map"));
+    }
+
+    static void verifyIdMap(String option, List<UserNamespaceMap> maps, Path procMap) throws IOException {
+        if (maps.isEmpty()) {
+            return;
+        }
+        Set<String> expected = maps.stream().map(UserNamespaceMap::procLine).collect(Collectors.toSet());
+        Set<String> actual = Files.readAllLines(procMap).stream().map(l -> l.trim().replaceAll("\\s+", " "))
+                .filter(l -> !l.isEmpty()).collect(Collectors.toSet());
+        if (!expected.equals(actual)) {
+            throw new IOException("--sandbox=namespace: the user namespace does not map " + option + " "
+                    + expected + " but " + actual + "; start the daemon through bin/jvirtiofsd");
+        }
     }
 
     /**
-     * Step 2: makes {@code sharedDir} the root directory of this mount namespace and detaches
-     * the old root. Everything to be opened by host path must be open by now.
+     * Step 1: has the supervisor bind this process's fd directory over /proc, and returns the
+     * path to open it by ({@code /proc}; open it before {@link #pivotInto}). Nothing here reads
+     * /proc after this: the namespace and limit checks are done before it.
      */
-    static void pivotInto(Path sharedDir) throws ErrnoException {
+    static String privateProcSelfFd(SupervisorChannel supervisor) throws IOException {
+        supervisor.request("proc-fd");
+        LOG.debug("sandbox: /proc is now this process's fd directory");
+        return PROC;
+    }
+
+    /**
+     * Step 2: has the supervisor make {@code sharedDir} the root of this mount namespace and
+     * detach the old root, then checks the result: the root is the directory that was at
+     * {@code sharedDir}. Everything to be opened by host path must be open by now.
+     */
+    static void pivotInto(SupervisorChannel supervisor, Path sharedDir) throws IOException {
         String dir = sharedDir.toString();
-        if (dir.equals("/")) {
-            LOG.debug("sandbox: the shared directory is already the root");
-            return;
-        }
-        // pivot_root needs a mount point; binding the directory onto itself makes one.
-        MountCalls.mount(dir, dir, null, MountCalls.MS_BIND | MountCalls.MS_REC);
-        int oldRoot = ErrnoException.check(Syscalls.openat(Fcntl.AT_FDCWD, ROOT,
-                Fcntl.O_PATH | Fcntl.O_DIRECTORY | Fcntl.O_CLOEXEC, 0), "open /");
-        try {
-            MountCalls.chdir(dir);
-            // The old root ends up stacked on the new one; from inside it, it is made a slave (so
-            // that unmounting it does not propagate to the host) and detached.
-            MountCalls.pivotRoot(".", ".");
-            ErrnoException.check(Syscalls.fchdir(oldRoot), "fchdir to the old root");
-            MountCalls.mount("none", ".", null, MountCalls.MS_SLAVE | MountCalls.MS_REC);
-            MountCalls.umount2(".", MountCalls.MNT_DETACH);
-            MountCalls.chdir("/");
-        } finally {
-            Syscalls.close(oldRoot);
+        Stat expected = new Stat();
+        ErrnoException.check(Syscalls.statx(Fcntl.AT_FDCWD, dir.getBytes(StandardCharsets.UTF_8),
+                0, Syscalls.STATX_BASIC_STATS, expected), "stat " + dir);
+        // pivot_root moves the working directory of every process whose working directory is the
+        // old root; the daemon's must not stay behind in the detached tree.
+        ProcessCalls.chdir("/");
+        supervisor.request("root " + dir);
+        ProcessCalls.chdir("/");
+        Stat root = new Stat();
+        ErrnoException.check(Syscalls.statx(Fcntl.AT_FDCWD, ROOT, 0, Syscalls.STATX_BASIC_STATS, root), "stat /");
+        if (root.dev() != expected.dev() || root.ino != expected.ino) {
+            throw new IOException("--sandbox=namespace: after pivot_root the root is not " + dir);
         }
         LOG.debug("sandbox: pivot_root into {}", dir);
     }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.jvirtiofsd.daemon.fs.Credentials;
 import dev.jvirtiofsd.daemon.fs.RequestContext;
+import dev.jvirtiofsd.daemon.idmap.IdTranslation;
 import dev.jvirtiofsd.daemon.sys.CapabilityCalls;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -69,7 +70,7 @@ class CapabilityDropTest {
                 // A worker: prepared as the daemon's workers are, then a create as guest uid 1000.
                 Credentials.prepareThread();
                 RequestContext ctx = new RequestContext().set(1000, 1000, 1);
-                try (Credentials c = Credentials.assume(ctx, -1, false)) {
+                try (Credentials c = Credentials.assume(ctx, IdTranslation.IDENTITY, -1, false)) {
                     assertEquals(0, c.error());
                     Files.createFile(dir.resolve("made-by-1000"));
                 }

@@ -1,29 +1,22 @@
 package dev.jvirtiofsd.daemon;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import dev.jvirtiofsd.daemon.cli.UserNamespaceMap;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.jvirtiofsd.daemon.sys.Fcntl;
-import dev.jvirtiofsd.daemon.sys.MountCalls;
-import dev.jvirtiofsd.daemon.sys.ProcSelfFd;
-import dev.jvirtiofsd.daemon.sys.Syscalls;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The namespace sandbox's own steps. The check of the launcher's claim runs on fake namespace
- * links; the mounts and pivot_root run for real, on a thread with a mount namespace of its own
- * (namespaces and root directories belong to threads), so the test JVM's other threads and the
- * host keep their view.
+ * The namespace sandbox's own checks, on fake namespace links, and the form of the supervisor
+ * channel. The mounts are the supervisor's (integration-tests: NamespaceSupervisorTest) and the
+ * whole sandbox is seen from outside in integration-tests' NamespaceSandboxTest.
  */
 class NamespaceSandboxTest {
     @TempDir
@@ -64,73 +57,34 @@ class NamespaceSandboxTest {
         assertFalse(NamespaceSandbox.enteredByLauncher(), "the variable is the launcher's alone");
     }
 
-    /** What the sandboxed thread saw, checked on the test thread. */
-    private static final class Seen {
-        Throwable failure;
-        boolean markerAtRoot;
-        boolean hostPathVisible;
-        String procPath;
-        int reopenedAfterPivot = -1;
+    @Test
+    void theSupervisorChannelNamesTwoFds() throws Exception {
+        // Parsing touches no fd (closing would close this JVM's fds 5 and 6).
+        assertNotNull(SupervisorChannel.parse(" 5,6 "));
+        for (String bad : new String[] {null, "", " ", "5", "5,5", "a,6", "5,6,7", "-1,6"}) {
+            IOException e = assertThrows(IOException.class, () -> SupervisorChannel.parse(bad), String.valueOf(bad));
+            assertTrue(e.getMessage().contains(SupervisorChannel.ENV), e.getMessage());
+        }
     }
 
     @Test
-    void privateProcAndPivotRootOnAThreadWithItsOwnMountNamespace() throws Exception {
-        assumeTrue("root".equals(System.getProperty("user.name")), "mounts need root");
-        Path share = Files.createDirectory(tmp.resolve("share"));
-        Files.writeString(share.resolve("marker"), "inside");
-        Path outside = Files.writeString(tmp.resolve("outside"), "outside");
-        Seen seen = new Seen();
-        byte[] markerName = "marker".getBytes(StandardCharsets.UTF_8);
-        Thread sandboxed = new Thread(() -> {
-            try {
-                MountCalls.unshare(MountCalls.CLONE_NEWNS);
-                seen.procPath = NamespaceSandbox.privateProcSelfFd();
-                try (ProcSelfFd proc = ProcSelfFd.open(seen.procPath)) {
-                    int marker = Syscalls.openat(Fcntl.AT_FDCWD, share.resolve("marker").toString()
-                            .getBytes(StandardCharsets.UTF_8), Fcntl.O_PATH | Fcntl.O_CLOEXEC, 0);
-                    int before = proc.reopen(marker, Fcntl.O_RDONLY);
-                    Syscalls.close(before);
-                    NamespaceSandbox.pivotInto(share);
-                    seen.markerAtRoot = new File("/marker").exists();
-                    seen.hostPathVisible = new File(outside.toString()).exists();
-                    // The held fd directory still names this process's fds after the old root is gone.
-                    seen.reopenedAfterPivot = proc.reopen(marker, Fcntl.O_RDONLY);
-                    Syscalls.close(seen.reopenedAfterPivot);
-                    Syscalls.close(marker);
-                }
-            } catch (Throwable t) {
-                seen.failure = t;
-            }
-        }, "sandboxed-test-thread");
-        sandboxed.start();
-        sandboxed.join();
-        assertNull(seen.failure, () -> "sandbox steps failed: " + seen.failure);
-        assertTrue(seen.procPath.startsWith("/proc/self/fd/"), seen.procPath);
-        assertTrue(seen.markerAtRoot, "the shared directory is the thread's root");
-        assertFalse(seen.hostPathVisible, "the host's tree is gone from the thread's view");
-        assertTrue(seen.reopenedAfterPivot >= 0, "reopen through the private /proc: " + seen.reopenedAfterPivot);
-        // The rest of the JVM, and the host, kept their view.
-        assertEquals("outside", Files.readString(outside));
-        assertTrue(Files.exists(Path.of("/proc/self/status")), "the host's /proc is untouched");
-        assertTrue(Files.readString(Path.of("/proc/self/mountinfo")).lines()
-                .noneMatch(l -> l.contains(" " + share + " ")), "no mount leaked to the host's namespace");
+    void thisTestJvmHasNoSupervisor() {
+        IOException e = assertThrows(IOException.class, SupervisorChannel::inherited);
+        assertTrue(e.getMessage().contains("bin/jvirtiofsd"), e.getMessage());
     }
 
     @Test
-    void mountFlagsMatchTheKernelHeader() throws IOException {
-        String header = Files.readString(Path.of("/usr/include/linux/mount.h"));
-        assertTrue(header.matches("(?s).*#define MS_BIND\\s+4096.*"));
-        assertTrue(header.matches("(?s).*#define MS_REC\\s+16384.*"));
-        assertTrue(header.matches("(?s).*#define MS_SLAVE\\s+\\(1<<19\\).*"));
-        assertTrue(header.matches("(?s).*#define MS_RELATIME\\s+\\(1<<21\\).*"));
-        assertTrue(header.matches("(?s).*#define OPEN_TREE_CLONE\\s+1\\b.*"));
-        assertEquals(4096, MountCalls.MS_BIND);
-        assertEquals(16384, MountCalls.MS_REC);
-        assertEquals(1 << 19, MountCalls.MS_SLAVE);
-        assertEquals(1 << 21, MountCalls.MS_RELATIME);
-        assertEquals(1, MountCalls.OPEN_TREE_CLONE);
-        String unistd = Files.readString(Path.of("/usr/include/x86_64-linux-gnu/asm/unistd_64.h"));
-        assertTrue(unistd.contains("#define __NR_pivot_root 155"));
-        assertTrue(unistd.contains("#define __NR_open_tree 428"));
+    void theUserNamespaceMustMapWhatTheOptionsSay() throws Exception {
+        Path map = Files.writeString(tmp.resolve("uid_map"), "         0       1000          1\n"
+                + "         1     100000      65536\n");
+        NamespaceSandbox.verifyIdMap("--uid-map", List.of(), map);
+        NamespaceSandbox.verifyIdMap("--uid-map",
+                List.of(new UserNamespaceMap(1, 100000, 65536), new UserNamespaceMap(0, 1000, 1)), map);
+        IOException e = assertThrows(IOException.class, () -> NamespaceSandbox.verifyIdMap("--uid-map",
+                List.of(new UserNamespaceMap(0, 1000, 1)), map));
+        assertTrue(e.getMessage().contains("--uid-map"), e.getMessage());
+        Path initial = Files.writeString(tmp.resolve("initial"), "         0          0 4294967295\n");
+        assertThrows(IOException.class, () -> NamespaceSandbox.verifyIdMap("--gid-map",
+                List.of(new UserNamespaceMap(0, 1000, 1)), initial));
     }
 }

@@ -21,7 +21,7 @@ public final class FrontendLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        VhostUserFrontend frontend = VhostUserFrontend.connect(Path.of(args[0]), FrontendOptions.defaults());
+        VhostUserFrontend frontend = VhostUserFrontend.connect(Path.of(args[0]), FrontendOptions.defaults().withQueues(2));
         FuseTestClient fuse = new FuseTestClient(frontend);
         fuse.init().ok();
         FuseTestClient.Reply created = fuse.create(1, "load", S_IFREG | 0644, O_RDWR);

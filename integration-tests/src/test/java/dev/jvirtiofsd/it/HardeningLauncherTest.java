@@ -23,14 +23,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The privileges of a daemon started through bin/jvirtiofsd, read from outside in
- * /proc/PID/task/TID/status and /proc/PID/limits: the capabilities every thread that serves
- * requests keeps (with and without --modcaps, with a thread pool), no_new_privs, the open-file
- * limit (--rlimit-nofile), and the socket's group (--socket-group).
+ * /proc/PID/task/TID/status and /proc/PID/limits: the capabilities of every thread, those that
+ * serve requests and the JVM's own (under each sandbox, with and without --modcaps, with a thread
+ * pool), no_new_privs, the open-file limit (--rlimit-nofile), and the socket's group
+ * (--socket-group).
  */
 class HardeningLauncherTest {
     /** CHOWN, DAC_OVERRIDE, FOWNER, FSETID, SETGID, SETUID, MKNOD, SETFCAP. */
     static final long KEPT = 1L << 0 | 1L << 1 | 1L << 3 | 1L << 4 | 1L << 6 | 1L << 7 | 1L << 27 | 1L << 31;
     static final long SYS_ADMIN = 1L << 21;
+    static final long SYS_CHROOT = 1L << 18;
     static final long MKNOD = 1L << 27;
     static final int S_IFREG = 0100000;
 
@@ -102,17 +104,26 @@ class HardeningLauncherTest {
         return serving;
     }
 
-    /** Starts the daemon, connects, creates and writes a file, and checks every serving thread holds {@code expected}. */
-    private void checkCapabilities(long expected, String... extra) throws Exception {
+    /**
+     * Starts the daemon under {@code sandbox}, connects, creates and writes a file, and checks the
+     * capabilities of every thread: each serving thread holds exactly {@code expected}; every other
+     * thread (the JVM's own, and the primordial one, whose status is /proc/PID/status) holds exactly
+     * {@code expected} too, plus {@code startUp} (what start-up itself needs, which the JVM's own
+     * threads keep); every thread has no_new_privs.
+     */
+    private void checkCapabilities(String sandbox, long expected, long startUp, String... extra) throws Exception {
         assumeTrue("root".equals(System.getProperty("user.name")), "capabilities are dropped by root only");
         Path shared = Files.createDirectory(tmp.resolve("shared"));
         Path socket = tmp.resolve("vfs.sock");
-        List<String> args = new ArrayList<>(List.of("--socket-path=" + socket, "--shared-dir=" + shared,
-                "--sandbox=none"));
+        List<String> args = new ArrayList<>(List.of("--socket-path=" + socket, "--shared-dir=" + shared));
+        if (sandbox != null) {
+            args.add("--sandbox=" + sandbox);
+        }
         args.addAll(List.of(extra));
         Process p = start(args);
         try {
             LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
+            long pid = sandbox == null || sandbox.equals("namespace") ? LaunchedDaemon.daemonOf(p).pid() : p.pid();
             try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
                 fuse.init().ok();
@@ -123,8 +134,8 @@ class HardeningLauncherTest {
                 fuse.release(dev.jvirtiofsd.protocol.Opcode.RELEASE, node, fh).ok();
                 assertEquals("data", Files.readString(shared.resolve("f")));
 
-                List<Task> all = tasks(p.pid());
-                List<Task> serving = servingThreads(p.pid());
+                List<Task> all = tasks(pid);
+                List<Task> serving = servingThreads(pid);
                 String seen = "all tasks: " + all;
                 assertTrue(serving.stream().filter(t -> t.comm().startsWith("virtiofs-worker")).count() >= 2,
                         "the hiprio and request queue workers: " + seen);
@@ -134,34 +145,62 @@ class HardeningLauncherTest {
                     assertEquals(expected, t.hex("CapPrm"), t.toString());
                     assertEquals(0, t.hex("CapInh"), t.toString());
                     assertEquals(0, t.hex("CapAmb"), t.toString());
-                    assertEquals(expected, t.hex("CapBnd"), t.toString());
+                    assertEquals(expected | startUp, t.hex("CapBnd"), t.toString());
+                    assertEquals("1", t.status().get("NoNewPrivs"), t.toString());
+                }
+                assertTrue(all.stream().anyMatch(t -> t.tid() == pid), "the primordial thread: " + seen);
+                for (Task t : all) {
+                    if (serving.contains(t)) {
+                        continue;
+                    }
+                    assertEquals(expected | startUp, t.hex("CapEff"), t + "; " + seen);
+                    assertEquals(expected | startUp, t.hex("CapPrm"), t.toString());
+                    assertEquals(0, t.hex("CapInh"), t.toString());
+                    assertEquals(expected | startUp, t.hex("CapBnd"), t.toString());
                     assertEquals("1", t.status().get("NoNewPrivs"), t.toString());
                 }
             }
             assertEquals(0, awaitExit(p), this::log);
+            assertFalse(log().contains("the JVM's own threads keep"), this::log);
         } finally {
-            p.destroyForcibly();
+            ProcessTrees.stop(p);
         }
+    }
+
+    /** The capabilities of /proc/PID/status: the process's primordial thread. */
+    @Test
+    void theWholeProcessHoldsExactlyTheKeptCapabilitiesByDefault() throws Exception {
+        checkCapabilities(null, KEPT, 0);
+    }
+
+    @Test
+    void theWholeProcessHoldsExactlyTheKeptCapabilitiesWithoutASandbox() throws Exception {
+        checkCapabilities("none", KEPT, 0);
+    }
+
+    @Test
+    void underChrootOnlyTheJvmsOwnThreadsKeepSysChrootToo() throws Exception {
+        checkCapabilities("chroot", KEPT, SYS_CHROOT);
     }
 
     @Test
     void everyServingThreadKeepsExactlyTheKeptCapabilities() throws Exception {
-        checkCapabilities(KEPT);
+        checkCapabilities("namespace", KEPT, 0);
     }
 
     @Test
     void poolThreadsKeepExactlyTheKeptCapabilitiesToo() throws Exception {
-        checkCapabilities(KEPT, "--thread-pool-size=2");
+        checkCapabilities("none", KEPT, 0, "--thread-pool-size=2");
     }
 
     @Test
     void modcapsAddsAndRemoves() throws Exception {
-        checkCapabilities(KEPT & ~MKNOD | SYS_ADMIN, "--modcaps=+sys_admin:-MKNOD");
+        checkCapabilities(null, KEPT & ~MKNOD | SYS_ADMIN, 0, "--modcaps=+sys_admin:-MKNOD");
     }
 
     @Test
     void legacyModcapsOptionToo() throws Exception {
-        checkCapabilities(KEPT & ~MKNOD, "-o", "modcaps=-mknod");
+        checkCapabilities("none", KEPT & ~MKNOD, 0, "--modcaps=+sys_admin", "-o", "modcaps=-mknod");
     }
 
     @Test

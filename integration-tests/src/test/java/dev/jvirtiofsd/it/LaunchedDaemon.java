@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * bin/jvirtiofsd (or a command that ends in it) run as a separate process, as a user or libvirt
@@ -65,7 +66,7 @@ final class LaunchedDaemon {
                 throw new AssertionError("daemon exited early (" + p.exitValue() + "): " + log(log));
             }
             try {
-                return VhostUserFrontend.connect(socket, FrontendOptions.defaults());
+                return VhostUserFrontend.connect(socket, FrontendOptions.defaults().withQueues(2));
             } catch (IOException e) {
                 if (attempt >= 1000) {
                     throw e;
@@ -73,5 +74,21 @@ final class LaunchedDaemon {
                 Thread.sleep(10);
             }
         }
+    }
+
+    /**
+     * The daemon under the namespace sandbox: the launcher's child running java (the launcher
+     * stays as the namespaces' supervisor; before that, it runs short-lived helpers).
+     */
+    static ProcessHandle daemonOf(Process launcher) throws InterruptedException {
+        for (int i = 0; i < 1000; i++) {
+            Optional<ProcessHandle> child = launcher.toHandle().children()
+                    .filter(c -> c.info().command().orElse("").endsWith("/java")).findFirst();
+            if (child.isPresent()) {
+                return child.get();
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("the launcher started no daemon process");
     }
 }

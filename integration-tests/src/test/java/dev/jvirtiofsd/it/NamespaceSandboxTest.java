@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,22 +57,6 @@ class NamespaceSandboxTest {
         return LaunchedDaemon.log(tmp.resolve("daemon.log"));
     }
 
-    /**
-     * The daemon: the launcher's child running java (the launcher stays as the namespaces' parent;
-     * before that, it runs short-lived helpers such as readlink).
-     */
-    private static ProcessHandle daemonOf(Process launcher) throws InterruptedException {
-        for (int i = 0; i < 1000; i++) {
-            Optional<ProcessHandle> child = launcher.toHandle().children()
-                    .filter(c -> c.info().command().orElse("").endsWith("/java")).findFirst();
-            if (child.isPresent()) {
-                return child.get();
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("the launcher started no daemon process");
-    }
-
     private static String namespace(long pid, String kind) throws IOException {
         return Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + kind)).toString();
     }
@@ -106,7 +89,7 @@ class NamespaceSandboxTest {
                 "--shared-dir=" + shared, "--log-level=debug"));
         try {
             LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
-            ProcessHandle daemon = daemonOf(p);
+            ProcessHandle daemon = LaunchedDaemon.daemonOf(p);
             assertInOwnNamespaces(daemon);
             try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);
@@ -144,7 +127,7 @@ class NamespaceSandboxTest {
                 "--shared-dir", shared.toString(), "--sandbox", "namespace"));
         try {
             LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
-            ProcessHandle daemon = daemonOf(p);
+            ProcessHandle daemon = LaunchedDaemon.daemonOf(p);
             p.destroy(); // SIGTERM, as libvirt sends it
             assertTrue(p.waitFor(10, TimeUnit.SECONDS), "exits promptly on SIGTERM");
             assertEquals(143, p.exitValue(), "the daemon's status (ended by SIGTERM): " + log());
@@ -163,7 +146,7 @@ class NamespaceSandboxTest {
                 "--shared-dir", shared.toString(), "-o", "sandbox=namespace"));
         try {
             LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
-            ProcessHandle daemon = daemonOf(p);
+            ProcessHandle daemon = LaunchedDaemon.daemonOf(p);
             try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 new FuseTestClient(frontend).init().ok();
                 p.destroy();
@@ -190,7 +173,7 @@ class NamespaceSandboxTest {
                 LauncherTest.launcher().toString(), "--shared-dir", shared.toString(), "--sandbox=NAMESPACE"));
         try {
             LaunchedDaemon.awaitSocket(socket, p, tmp.resolve("daemon.log"));
-            ProcessHandle daemon = daemonOf(p);
+            ProcessHandle daemon = LaunchedDaemon.daemonOf(p);
             assertInOwnNamespaces(daemon);
             try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);

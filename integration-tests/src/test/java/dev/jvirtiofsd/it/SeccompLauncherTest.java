@@ -211,7 +211,7 @@ class SeccompLauncherTest {
             // The filter, and the self-test after it, come once a frontend is connected; the
             // daemon may die before the frontend's own handshake is over.
             for (int i = 0; i < 2000 && p.isAlive(); i++) {
-                try (VhostUserFrontend frontend = VhostUserFrontend.connect(socket, FrontendOptions.defaults())) {
+                try (VhostUserFrontend frontend = VhostUserFrontend.connect(socket, FrontendOptions.defaults().withQueues(2))) {
                     p.waitFor(20, TimeUnit.SECONDS);
                 } catch (IOException notListeningYetOrDiedDuringTheHandshake) {
                     Thread.sleep(10);

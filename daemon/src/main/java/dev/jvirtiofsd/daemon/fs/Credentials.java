@@ -5,24 +5,26 @@ import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.jvirtiofsd.daemon.idmap.IdTranslation;
 import dev.jvirtiofsd.daemon.sys.Syscalls;
 import dev.jvirtiofsd.daemon.sys.ThreadIdentity;
 
 /**
  * The identity a create-type request (CREATE, MKNOD, MKDIR, SYMLINK, TMPFILE) runs with, on the
  * worker thread serving it and nowhere else: the guest's uid and gid, the supplementary groups
- * the guest sent, no effective capabilities (so the host kernel checks the guest user's
- * permissions itself and makes the new node theirs), and, where the guest left it to us
- * (FUSE_DONT_MASK), the request's umask. A try-with-resources scope that always restores:
+ * the guest sent (each translated to the host's with {@code --translate-uid/-gid}; a forbidden
+ * one fails the request with EPERM before anything is switched), no effective capabilities (so
+ * the host kernel checks the guest user's permissions itself and makes the new node theirs), and,
+ * where the guest left it to us (FUSE_DONT_MASK), the request's umask. A try-with-resources scope that always restores:
  *
  * <pre>
- * try (Credentials creds = Credentials.assume(ctx, umask, keepDacOverride)) {
+ * try (Credentials creds = Credentials.assume(ctx, ids, umask, keepDacOverride)) {
  *     if (creds.error() &lt; 0) return creds.error();
  *     ... the create ...
  * }
  * </pre>
  *
- * <p>As the Rust virtiofsd: a uid or gid of 0, or one equal to the thread's own, is not switched
+ * <p>As the Rust virtiofsd: a (host) uid or gid of 0, or one equal to the thread's own, is not switched
  * (guest root creates with the daemon's own powers); when the guest cannot send its supplementary
  * groups (no FUSE_CREATE_SUPP_GROUP), CAP_DAC_OVERRIDE stays effective, because a group that
  * grants the guest user access would otherwise be unknown here.
@@ -43,6 +45,8 @@ public final class Credentials implements AutoCloseable {
     private final int homeUid;
     private final int homeGid;
     private final int[] homeGroups;
+    /** The request's supplementary groups translated to host gids; grows, never shrinks. */
+    private int[] hostGroups = new int[8];
 
     private boolean uidChanged;
     private boolean gidChanged;
@@ -90,13 +94,14 @@ public final class Credentials implements AutoCloseable {
      * Switches this thread to the creator's identity.
      *
      * @param ctx the request: uid, gid and the supplementary groups the guest sent
+     * @param ids how those guest ids translate to host ids
      * @param umask the umask to apply, or -1 to leave the thread's (0) as it is
      * @param keepDacOverride keep CAP_DAC_OVERRIDE effective (the guest could not send its groups)
      * @return this thread's scope; check {@link #error()} before creating anything
      */
-    public static Credentials assume(RequestContext ctx, int umask, boolean keepDacOverride) {
+    public static Credentials assume(RequestContext ctx, IdTranslation ids, int umask, boolean keepDacOverride) {
         Credentials c = THREAD.get();
-        c.enter(ctx, umask, keepDacOverride);
+        c.enter(ctx, ids, umask, keepDacOverride);
         return c;
     }
 
@@ -105,11 +110,41 @@ public final class Credentials implements AutoCloseable {
         return error;
     }
 
-    private void enter(RequestContext ctx, int umask, boolean keepDacOverride) {
+    private void enter(RequestContext ctx, IdTranslation ids, int umask, boolean keepDacOverride) {
         uidChanged = gidChanged = groupsChanged = capabilitiesChanged = umaskChanged = false;
         error = 0;
-        boolean switchUid = ctx.uid != 0 && ctx.uid != homeUid;
-        boolean switchGid = ctx.gid != 0 && ctx.gid != homeGid;
+        int uid = ctx.uid;
+        int gid = ctx.gid;
+        int[] groups = ctx.supplementaryGroups();
+        int count = ctx.supplementaryGroupCount();
+        if (!ids.isIdentity()) {
+            long hostUid = ids.hostUid(uid);
+            if (hostUid == IdTranslation.FORBIDDEN) {
+                error = ids.refuse("uid", uid);
+                return;
+            }
+            long hostGid = ids.hostGid(gid);
+            if (hostGid == IdTranslation.FORBIDDEN) {
+                error = ids.refuse("gid", gid);
+                return;
+            }
+            uid = (int) hostUid;
+            gid = (int) hostGid;
+            if (hostGroups.length < count) {
+                hostGroups = new int[count];
+            }
+            for (int i = 0; i < count; i++) {
+                long hostGroup = ids.hostGid(groups[i]);
+                if (hostGroup == IdTranslation.FORBIDDEN) {
+                    error = ids.refuse("supplementary gid", groups[i]);
+                    return;
+                }
+                hostGroups[i] = (int) hostGroup;
+            }
+            groups = hostGroups;
+        }
+        boolean switchUid = uid != 0 && uid != homeUid;
+        boolean switchGid = gid != 0 && gid != homeGid;
         if (switchUid) {
             long caps = ThreadIdentity.effectiveCapabilities();
             if (caps < 0) {
@@ -121,8 +156,6 @@ public final class Credentials implements AutoCloseable {
         // Groups and gid while the thread still has CAP_SETGID, then the uid, then the capabilities.
         // The groups the guest sent, or none once the uid is the guest's: the daemon's own
         // groups must not lend the guest user their access.
-        int[] groups = ctx.supplementaryGroups();
-        int count = ctx.supplementaryGroupCount();
         if (switchUid || (switchGid && count > 0)) {
             if (!sameGroups(groups, count, homeGroups)) {
                 int ret = ThreadIdentity.setGroups(groups, count);
@@ -134,7 +167,7 @@ public final class Credentials implements AutoCloseable {
             }
         }
         if (switchGid) {
-            int ret = ThreadIdentity.setEffectiveGid(ctx.gid);
+            int ret = ThreadIdentity.setEffectiveGid(gid);
             if (ret < 0) {
                 fail(ret);
                 return;
@@ -142,7 +175,7 @@ public final class Credentials implements AutoCloseable {
             gidChanged = true;
         }
         if (switchUid) {
-            int ret = ThreadIdentity.setEffectiveUid(ctx.uid);
+            int ret = ThreadIdentity.setEffectiveUid(uid);
             if (ret < 0) {
                 fail(ret);
                 return;

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 import dev.jvirtiofsd.daemon.CachePolicy;
+import dev.jvirtiofsd.daemon.idmap.IdTranslation;
 import dev.jvirtiofsd.daemon.sys.ProcSelfFd;
 
 /** How {@link PassthroughFs} serves its shared directory. Immutable; made with {@link #builder(Path)}. */
@@ -18,6 +19,7 @@ public final class PassthroughConfig {
     private final boolean useOpenat2;
     private final String procSelfFdPath;
     private final boolean posixAcl;
+    private final IdTranslation idTranslation;
     private final boolean securityLabel;
     private final boolean killprivV2;
     private final boolean posixLocks;
@@ -35,6 +37,7 @@ public final class PassthroughConfig {
         this.useOpenat2 = b.useOpenat2;
         this.procSelfFdPath = b.procSelfFdPath;
         this.posixAcl = b.posixAcl;
+        this.idTranslation = b.idTranslation;
         this.securityLabel = b.securityLabel;
         this.killprivV2 = b.killprivV2;
         this.posixLocks = b.posixLocks;
@@ -96,6 +99,11 @@ public final class PassthroughConfig {
         return posixAcl;
     }
 
+    /** How guest and host uids and gids translate ({@code --translate-uid}, {@code --translate-gid}). */
+    public IdTranslation idTranslation() {
+        return idTranslation;
+    }
+
     /** Store the guest's security context on created nodes ({@code --security-label}). */
     public boolean securityLabel() {
         return securityLabel;
@@ -132,6 +140,7 @@ public final class PassthroughConfig {
         private boolean useOpenat2 = true;
         private String procSelfFdPath = ProcSelfFd.DEFAULT_PATH;
         private boolean posixAcl;
+        private IdTranslation idTranslation = IdTranslation.IDENTITY;
         private boolean securityLabel;
         private boolean killprivV2;
         private boolean posixLocks;
@@ -184,6 +193,11 @@ public final class PassthroughConfig {
 
         public Builder posixAcl(boolean value) {
             this.posixAcl = value;
+            return this;
+        }
+
+        public Builder idTranslation(IdTranslation value) {
+            this.idTranslation = Objects.requireNonNull(value, "idTranslation");
             return this;
         }
 

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.jvirtiofsd.daemon.idmap.IdTranslation;
 import dev.jvirtiofsd.daemon.sys.Dirents;
 import dev.jvirtiofsd.daemon.sys.Errno;
 import dev.jvirtiofsd.daemon.sys.ErrnoException;
@@ -44,6 +45,11 @@ import dev.jvirtiofsd.daemon.sys.VectoredIo;
  * the host kernel checks the guest user's permissions and the new node is theirs; everything else
  * runs with the daemon's credentials, as in the Rust virtiofsd. The {@code umask} of a create is
  * applied only with POSIX ACLs (DONT_MASK); otherwise the guest kernel has applied it already.
+ *
+ * <p>With {@code --translate-uid}/{@code --translate-gid} ({@link IdTranslation}) the guest's ids
+ * become host ids where they enter (the creator's identity, SETATTR's owner) and host ids become
+ * the guest's where they leave (every attribute reply: entries, ATTR, STATX), and ACCESS compares
+ * the requester with the owner as the guest sees it.
  */
 public final class PassthroughFs implements FileSystem, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughFs.class);
@@ -55,6 +61,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     private static final ThreadLocal<StatVfs> STATVFS = ThreadLocal.withInitial(StatVfs::new);
 
     private final PassthroughConfig config;
+    private final IdTranslation ids;
     private final ProcSelfFd procSelfFd;
     private final XattrNames xattrNames;
     private final RenamedCapability capability;
@@ -84,6 +91,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
      */
     public PassthroughFs(PassthroughConfig config) throws ErrnoException {
         this.config = config;
+        this.ids = config.idTranslation();
         this.procSelfFd = ProcSelfFd.open(config.procSelfFdPath());
         this.xattrNames = new XattrNames(config.xattrMap());
         this.capability = new RenamedCapability(xattrNames.renamedCapability(), procSelfFd);
@@ -278,7 +286,8 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
     }
 
-    static void fillAttr(Attr attr, Stat st) {
+    /** The attributes the guest sees: the host's, with the owner translated to the guest's ids. */
+    private void fillAttr(Attr attr, Stat st) {
         attr.ino = st.ino;
         attr.size = st.size;
         attr.blocks = st.blocks;
@@ -290,8 +299,8 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         attr.ctimensec = st.ctimeNsec;
         attr.mode = st.mode;
         attr.nlink = st.nlink;
-        attr.uid = st.uid;
-        attr.gid = st.gid;
+        attr.uid = ids.guestUid(st.uid);
+        attr.gid = ids.guestGid(st.gid);
         attr.rdev = st.rdevEncoded();
         attr.blksize = st.blksize;
         attr.flags = 0;
@@ -380,10 +389,29 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
     }
 
-    /** Mode, then owner, then size, then times, each through the handle's fd when there is one. */
+    /**
+     * Mode, then owner, then size, then times, each through the handle's fd when there is one. A
+     * new owner is translated to host ids first, so a forbidden one changes nothing.
+     */
     private int applySetattr(Inode inode, Handle handle, int truncateFd, SetAttrRequest in) {
         int valid = in.valid;
         int ret;
+        int uid = -1;
+        int gid = -1;
+        if ((valid & FATTR_UID) != 0) {
+            long host = ids.hostUid(in.uid);
+            if (host == IdTranslation.FORBIDDEN) {
+                return ids.refuse("uid", in.uid);
+            }
+            uid = (int) host;
+        }
+        if ((valid & FATTR_GID) != 0) {
+            long host = ids.hostGid(in.gid);
+            if (host == IdTranslation.FORBIDDEN) {
+                return ids.refuse("gid", in.gid);
+            }
+            gid = (int) host;
+        }
         if ((valid & FATTR_MODE) != 0) {
             if (inode.fileType == FileMode.S_IFLNK) {
                 return -Errno.EOPNOTSUPP; // Linux has no symlink modes (fchmodat2 AT_SYMLINK_NOFOLLOW answers so)
@@ -395,8 +423,6 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             }
         }
         if ((valid & (FATTR_UID | FATTR_GID)) != 0) {
-            int uid = (valid & FATTR_UID) != 0 ? in.uid : -1;
-            int gid = (valid & FATTR_GID) != 0 ? in.gid : -1;
             if (inode.fileType == FileMode.S_IFREG) { // a renamed security.capability: see RenamedCapability
                 ret = capability.dropThroughPath(inode.fd);
                 if (ret < 0) {
@@ -541,7 +567,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
      * request's {@code umask} where the guest left it to us (DONT_MASK; -1: none to apply).
      */
     private Credentials creator(RequestContext ctx, int umask) {
-        return Credentials.assume(ctx, applyRequestUmask ? umask : -1, !supplementaryGroupsKnown);
+        return Credentials.assume(ctx, ids, applyRequestUmask ? umask : -1, !supplementaryGroupsKnown);
     }
 
     /** After MKNOD, MKDIR or SYMLINK made {@code name}: its security context if one came, then its entry. */
@@ -988,7 +1014,9 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             if (ret < 0) {
                 return ret;
             }
-            return AccessCheck.allows(mask, st.mode, st.uid, st.gid, ctx.uid, ctx.gid) ? 0 : -Errno.EACCES;
+            // As the Rust virtiofsd: the owner as the guest sees it against the guest's ids.
+            return AccessCheck.allows(mask, st.mode, ids.guestUid(st.uid), ids.guestGid(st.gid), ctx.uid, ctx.gid)
+                    ? 0 : -Errno.EACCES;
         } finally {
             inode.unpin();
         }
@@ -1160,14 +1188,14 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
     }
 
-    static void fillStatx(StatxAttr out, Stat st, long attrValidSeconds) {
+    private void fillStatx(StatxAttr out, Stat st, long attrValidSeconds) {
         out.mask = st.mask & (Syscalls.STATX_BASIC_STATS | Syscalls.STATX_BTIME);
         out.blksize = st.blksize;
         out.attributes = st.attributes;
         out.attributesMask = st.attributesMask;
         out.nlink = st.nlink;
-        out.uid = st.uid;
-        out.gid = st.gid;
+        out.uid = ids.guestUid(st.uid);
+        out.gid = ids.guestGid(st.gid);
         out.mode = st.mode;
         out.ino = st.ino;
         out.size = st.size;

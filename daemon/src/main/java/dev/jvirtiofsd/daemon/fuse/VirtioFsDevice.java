@@ -9,7 +9,10 @@ import java.util.Objects;
 
 /**
  * The virtio-fs device: queue 0 is the hiprio queue (the guest sends only FORGET there), queues
- * 1..N are request queues; every queue is served the same way, by the {@link FuseServer}.
+ * 1..N are request queues; every queue is served the same way, by the {@link FuseServer}. The
+ * frontend decides how many request queues there are (QEMU's num-request-queues; Linux 6.11+
+ * spreads requests over them by CPU); the device serves up to N, each started one by a worker of
+ * its own.
  */
 public final class VirtioFsDevice implements VirtioDevice {
     /** Index of the hiprio queue. */
@@ -18,13 +21,19 @@ public final class VirtioFsDevice implements VirtioDevice {
     public static final int MAX_TAG_BYTES = 36;
     /** sizeof(struct virtio_fs_config): tag[36], le32 num_request_queues. */
     public static final int CONFIG_BYTES = MAX_TAG_BYTES + 4;
+    /**
+     * The request queues the config space announces (only with --tag). One, as the Rust
+     * virtiofsd: QEMU serves the config space itself, and a frontend that took ours but set up
+     * fewer rings than it announced would leave the guest without queues.
+     */
+    static final int CONFIG_REQUEST_QUEUES = 1;
 
     private final FuseServer server;
     private final int requestQueues;
     private final byte[] config;
 
     /**
-     * @param requestQueues number of request queues (at least 1)
+     * @param requestQueues the most request queues served (at least 1)
      * @param tag the mount tag announced in the config space ({@code --tag}), or null to leave the
      *     config space to the frontend (QEMU serves it itself)
      */
@@ -34,7 +43,7 @@ public final class VirtioFsDevice implements VirtioDevice {
             throw new IllegalArgumentException("at least one request queue is needed, not " + requestQueues);
         }
         this.requestQueues = requestQueues;
-        this.config = tag == null ? null : encodeConfig(tag, requestQueues);
+        this.config = tag == null ? null : encodeConfig(tag, CONFIG_REQUEST_QUEUES);
     }
 
     @Override

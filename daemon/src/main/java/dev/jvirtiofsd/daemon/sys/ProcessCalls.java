@@ -12,6 +12,10 @@ public final class ProcessCalls {
         int chroot(String path);
 
         int chdir(String path);
+
+        long read(int fd, byte[] buf, long count);
+
+        long write(int fd, byte[] buf, long count);
     }
 
     private static final ProcessLibC LIBC = LibraryLoader.create(ProcessLibC.class).load("c");
@@ -21,6 +25,21 @@ public final class ProcessCalls {
 
     public static boolean runningAsRoot() {
         return LIBC.geteuid() == 0;
+    }
+
+    /** chdir(2). */
+    public static void chdir(String dir) throws ErrnoException {
+        ErrnoException.check(Native.result(LIBC.chdir(dir)), "chdir " + dir);
+    }
+
+    /** read(2) into {@code buf}: the count read (0 at end of file) or -errno. */
+    public static int read(int fd, byte[] buf) {
+        return (int) Native.result(LIBC.read(fd, buf, buf.length));
+    }
+
+    /** write(2) of the first {@code count} bytes of {@code buf}: the count written or -errno. */
+    public static int write(int fd, byte[] buf, int count) {
+        return (int) Native.result(LIBC.write(fd, buf, count));
     }
 
     /** chroot(2) into {@code dir}, then chdir("/") so no working directory is left outside. */

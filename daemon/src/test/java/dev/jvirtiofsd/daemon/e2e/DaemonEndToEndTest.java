@@ -98,7 +98,7 @@ class DaemonEndToEndTest {
         assertTrue((pf & (1 << 3)) != 0, "REPLY_ACK");
         assertTrue((pf & (1 << 15)) != 0, "CONFIGURE_MEM_SLOTS");
         assertEquals(0, pf & (1 << 9), "CONFIG only with --tag");
-        assertEquals(2, daemon.frontend.queueCount(), "hiprio + one request queue");
+        assertEquals(65, daemon.frontend.queueCount(), "hiprio + 64 request queues");
     }
 
     @Test

@@ -19,12 +19,20 @@ public final class FuseTestClient {
     static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final VhostUserFrontend frontend;
+    private final int queue;
     private long unique = 1;
     int uid;
     int gid;
 
     public FuseTestClient(VhostUserFrontend frontend) {
+        this(frontend, REQUEST_QUEUE);
+    }
+
+    /** A client sending on request queue {@code queue} (uniques start at {@code queue << 48}, apart from other queues'). */
+    public FuseTestClient(VhostUserFrontend frontend, int queue) {
         this.frontend = frontend;
+        this.queue = queue;
+        this.unique = queue == REQUEST_QUEUE ? 1 : (long) queue << 48;
     }
 
     /** A reply: the out-header's error (0 or -errno) and the body after the header. */
@@ -76,6 +84,12 @@ public final class FuseTestClient {
         }
     }
 
+    /** The uid and gid of the requests sent from now on (the guest user making them). */
+    public void identity(int requestUid, int requestGid) {
+        uid = requestUid;
+        gid = requestGid;
+    }
+
     public static Args args() {
         return new Args();
     }
@@ -96,7 +110,7 @@ public final class FuseTestClient {
     }
 
     public Reply send(byte[] request, int replyCapacity) throws TimeoutException {
-        byte[] r = frontend.roundTrip(REQUEST_QUEUE, request, replyCapacity, TIMEOUT);
+        byte[] r = frontend.roundTrip(queue, request, replyCapacity, TIMEOUT);
         if (r.length == 0) {
             return new Reply(0, 0, ByteBuffer.allocate(0), 0);
         }

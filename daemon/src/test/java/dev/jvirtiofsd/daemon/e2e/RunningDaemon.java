@@ -37,6 +37,10 @@ final class RunningDaemon implements AutoCloseable {
         if (parsed.shouldExit()) {
             throw new IllegalArgumentException(err.toString());
         }
+        if (frontendOptions.queues() == 0) {
+            // As QEMU by default: hiprio and one request queue, not all the daemon would serve.
+            frontendOptions = frontendOptions.withQueues(2);
+        }
         RunningDaemon d = new RunningDaemon(socket);
         Thread t = new Thread(() -> {
             try {

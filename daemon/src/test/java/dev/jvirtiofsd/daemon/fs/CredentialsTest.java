@@ -22,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.jvirtiofsd.daemon.idmap.IdTranslation;
 import dev.jvirtiofsd.daemon.sys.ThreadIdentity;
 
 /**
@@ -85,7 +86,8 @@ class CredentialsTest {
                 Credentials.prepareThread();
                 Map<String, String> before = identity();
                 Map<String, String> during;
-                try (Credentials c = Credentials.assume(request(1000, 1001, 3000, 3001), 027, false)) {
+                try (Credentials c = Credentials.assume(request(1000, 1001, 3000, 3001), IdTranslation.IDENTITY, 027,
+                        false)) {
                     assertEquals(0, c.error());
                     during = identity();
                     inside.countDown();
@@ -115,7 +117,7 @@ class CredentialsTest {
     void keepsOnlyDacOverrideWhenTheGuestCannotSendItsGroups() throws Exception {
         assumeTrue(ThreadIdentity.effectiveUid() == 0, "needs root");
         Map<String, String> during = onOwnThread(() -> {
-            try (Credentials c = Credentials.assume(request(1000, 1000), -1, true)) {
+            try (Credentials c = Credentials.assume(request(1000, 1000), IdTranslation.IDENTITY, -1, true)) {
                 assertEquals(0, c.error());
                 return identity();
             }
@@ -131,7 +133,7 @@ class CredentialsTest {
         Map<String, String>[] r = onOwnThread(() -> {
             Credentials.prepareThread();
             Map<String, String> before = identity();
-            try (Credentials c = Credentials.assume(request(0, 0), -1, false)) {
+            try (Credentials c = Credentials.assume(request(0, 0), IdTranslation.IDENTITY, -1, false)) {
                 assertEquals(0, c.error());
                 @SuppressWarnings("unchecked")
                 Map<String, String>[] seen = new Map[] {before, identity()};
@@ -148,7 +150,7 @@ class CredentialsTest {
             Credentials.prepareThread();
             Map<String, String> before = identity();
             assertThrows(IllegalStateException.class, () -> {
-                try (Credentials c = Credentials.assume(request(1000, 1000, 5), 077, false)) {
+                try (Credentials c = Credentials.assume(request(1000, 1000, 5), IdTranslation.IDENTITY, 077, false)) {
                     throw new IllegalStateException("inside");
                 }
             });
@@ -166,7 +168,7 @@ class CredentialsTest {
         Files.setPosixFilePermissions(rootOwned, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         Path file = rootOwned.resolve("f");
         String outcome = onOwnThread(() -> {
-            try (Credentials c = Credentials.assume(request(1000, 1000), -1, false)) {
+            try (Credentials c = Credentials.assume(request(1000, 1000), IdTranslation.IDENTITY, -1, false)) {
                 Files.createFile(file);
                 return "created";
             } catch (java.nio.file.AccessDeniedException e) {
@@ -175,7 +177,7 @@ class CredentialsTest {
         });
         assertEquals("denied", outcome);
         String asRoot = onOwnThread(() -> {
-            try (Credentials c = Credentials.assume(request(0, 0), -1, false)) {
+            try (Credentials c = Credentials.assume(request(0, 0), IdTranslation.IDENTITY, -1, false)) {
                 Files.createFile(file);
                 return "created";
             }

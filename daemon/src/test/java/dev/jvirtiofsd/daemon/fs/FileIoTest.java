@@ -63,7 +63,7 @@ class FileIoTest {
 
     @Test
     void createWriteReadRelease() throws IOException {
-        long before = FsFixture.openFdCount();
+        long before = f.sharedFdCount();
         Entry e = new Entry();
         OpenResult o = new OpenResult();
         assertEquals(0, f.fs.create(f.ctx, ROOT, b("file"), FileMode.S_IFREG | 0640, Fcntl.O_RDWR, 0, e, o));
@@ -79,9 +79,9 @@ class FileIoTest {
         assertEquals(0, f.fs.flush(f.ctx, e.nodeId, o.fh, 0));
         assertEquals(0, f.fs.fsync(f.ctx, e.nodeId, o.fh, false));
         assertEquals(0, f.fs.fsync(f.ctx, e.nodeId, o.fh, true));
-        assertEquals(before + 2, FsFixture.openFdCount());
+        assertEquals(before + 2, f.sharedFdCount());
         assertEquals(0, f.fs.release(f.ctx, e.nodeId, o.fh, 0));
-        assertEquals(before + 1, FsFixture.openFdCount(), "release closes the handle's fd");
+        assertEquals(before + 1, f.sharedFdCount(), "release closes the handle's fd");
         assertEquals(-Errno.EBADF, f.fs.release(f.ctx, e.nodeId, o.fh, 0));
         assertEquals(-Errno.EBADF, f.fs.read(f.ctx, e.nodeId, o.fh, 0, 10, iovecs.address(), 1));
     }

@@ -120,6 +120,24 @@ final class FsFixture implements AutoCloseable {
         }
     }
 
+    /**
+     * This process's fds on files at or below the shared directory: the file system's, unlike
+     * whatever other threads of the test JVM open meanwhile.
+     */
+    long sharedFdCount() throws IOException {
+        String prefix = shared.toRealPath().toString();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.filter(fd -> {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    return target.equals(prefix) || target.startsWith(prefix + "/");
+                } catch (IOException gone) {
+                    return false; // closed meanwhile (e.g. the listing's own fd)
+                }
+            }).count();
+        }
+    }
+
     @Override
     public void close() throws IOException {
         fs.close();

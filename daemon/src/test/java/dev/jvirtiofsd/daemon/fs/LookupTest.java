@@ -73,16 +73,16 @@ class LookupTest {
     @Test
     void forgetToZeroClosesTheFdAndRetiresTheNodeId() throws IOException {
         Files.writeString(f.shared.resolve("a"), "");
-        long before = FsFixture.openFdCount();
+        long before = f.sharedFdCount();
         long a = f.lookup(ROOT, "a").nodeId;
         f.lookup(ROOT, "a");
-        assertEquals(before + 1, FsFixture.openFdCount(), "one O_PATH fd per inode, not per lookup");
+        assertEquals(before + 1, f.sharedFdCount(), "one O_PATH fd per inode, not per lookup");
         f.fs.forget(a, 1);
         assertEquals(1, f.fs.lookupCount(a));
-        assertEquals(before + 1, FsFixture.openFdCount());
+        assertEquals(before + 1, f.sharedFdCount());
         f.fs.forget(a, 1);
         assertEquals(0, f.fs.lookupCount(a));
-        assertEquals(before, FsFixture.openFdCount(), "the fd is closed at zero");
+        assertEquals(before, f.sharedFdCount(), "the fd is closed at zero");
         assertEquals(-Errno.EBADF, f.fs.getattr(f.ctx, a, -1, new Attr()));
         long again = f.lookup(ROOT, "a").nodeId;
         assertTrue(again > a, "node ids are never reused");
@@ -133,12 +133,12 @@ class LookupTest {
     @Test
     void initStartsOverAndDestroyDropsEverything() throws IOException {
         Files.writeString(f.shared.resolve("a"), "");
-        long before = FsFixture.openFdCount();
+        long before = f.sharedFdCount();
         long a = f.lookup(ROOT, "a").nodeId;
         long fh = f.open(a, 0);
-        assertEquals(before + 2, FsFixture.openFdCount());
+        assertEquals(before + 2, f.sharedFdCount());
         assertEquals(0, f.fs.init(0));
-        assertEquals(before, FsFixture.openFdCount(), "inodes and handles from before INIT are closed");
+        assertEquals(before, f.sharedFdCount(), "inodes and handles from before INIT are closed");
         assertEquals(-Errno.EBADF, f.fs.getattr(f.ctx, a, -1, new Attr()));
         assertEquals(-Errno.EBADF, f.fs.release(f.ctx, a, fh, 0));
         assertEquals(2, f.fs.lookupCount(ROOT));
@@ -146,7 +146,7 @@ class LookupTest {
         f.fs.destroy();
         assertEquals(0, f.fs.inodeCount());
         assertEquals(-Errno.EBADF, f.fs.getattr(f.ctx, ROOT, -1, new Attr()));
-        assertEquals(before - 1, FsFixture.openFdCount(), "the root's fd too");
+        assertEquals(before - 1, f.sharedFdCount(), "the root's fd too");
     }
 
     @Test
