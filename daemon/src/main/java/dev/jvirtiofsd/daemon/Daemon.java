@@ -6,6 +6,7 @@ import dev.jvirtiofsd.daemon.fs.Credentials;
 import dev.jvirtiofsd.daemon.fs.PassthroughConfig;
 import dev.jvirtiofsd.daemon.fs.PassthroughFs;
 import dev.jvirtiofsd.daemon.fs.ReadOnlyFileSystem;
+import dev.jvirtiofsd.daemon.fs.XattrMap;
 import dev.jvirtiofsd.daemon.fuse.FuseServer;
 import dev.jvirtiofsd.daemon.fuse.FuseServerConfig;
 import dev.jvirtiofsd.daemon.fuse.VirtioFsDevice;
@@ -72,6 +73,9 @@ public final class Daemon {
         Path sharedDir = options.sharedDir.toAbsolutePath().normalize();
         Path socketPath = options.effectiveSocketPath();
         warnAboutDeprecatedOptions();
+        if (!checkXattrMap()) {
+            return 1;
+        }
         long keptCapabilities;
         SocketGroup socketGroup;
         IdTranslation ids;
@@ -155,6 +159,35 @@ public final class Daemon {
         }
     }
 
+    /**
+     * Refuses a map without a rule for the guest's security.capability, which the daemon must map
+     * at start-up (the Rust virtiofsd ends there, with a panic); warns about a map without a
+     * catch-all rule, which leaves some names to the daemon's fallback (refused, hidden).
+     *
+     * @return false when the daemon cannot start with the map
+     */
+    private boolean checkXattrMap() {
+        XattrMap map = options.xattrmap;
+        if (map == null) {
+            return true;
+        }
+        LOG.debug("--xattrmap rules: {}", map);
+        if (!map.hasRuleForGuestName("security.capability")) {
+            LOG.error("--xattrmap has no rule for the guest's security.capability: end the map with a catch-all"
+                    + " rule, e.g. :ok:all::: or :bad:all:::");
+            return false;
+        }
+        if (!map.decidesEveryGuestName()) {
+            LOG.warn("--xattrmap has no client rule with an empty key: xattr names from the guest that no rule"
+                    + " matches are refused with EOPNOTSUPP (end the map with e.g. :ok:all::: or :bad:all:::)");
+        }
+        if (!map.decidesEveryHostName()) {
+            LOG.warn("--xattrmap has no server rule with an empty prepend: host xattr names that no rule"
+                    + " matches are hidden from the guest (end the map with e.g. :ok:all::: or :bad:all:::)");
+        }
+        return true;
+    }
+
     PassthroughConfig passthroughConfig(Path root, String procSelfFd, IdTranslation ids) {
         return PassthroughConfig.builder(root)
                 .procSelfFdPath(procSelfFd)
@@ -169,6 +202,7 @@ public final class Daemon {
                 .killprivV2(options.killprivV2)
                 .posixLocks(options.posixLock)
                 .flockLocks(options.flock)
+                .xattrMap(options.xattrmap)
                 .build();
     }
 

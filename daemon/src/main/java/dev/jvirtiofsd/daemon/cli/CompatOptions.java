@@ -1,6 +1,7 @@
 package dev.jvirtiofsd.daemon.cli;
 
 import dev.jvirtiofsd.daemon.CachePolicy;
+import dev.jvirtiofsd.daemon.fs.XattrMap;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -62,6 +63,13 @@ final class CompatOptions {
                     case "namespace": o.sandbox = SandboxMode.NAMESPACE; return null;
                     case "chroot": o.sandbox = SandboxMode.CHROOT; return null;
                     default: return invalidValue(e);
+                }
+            case "xattrmap":
+                try {
+                    o.xattrmap = XattrMap.parse(value);
+                    return null;
+                } catch (XattrMap.SyntaxException x) {
+                    return invalidValue(XattrMapConverter.oneLine(e)) + ": " + x.getMessage();
                 }
             case "modcaps":
                 o.modcaps = value;

@@ -1,6 +1,7 @@
 package dev.jvirtiofsd.daemon.cli;
 
 import dev.jvirtiofsd.daemon.CachePolicy;
+import dev.jvirtiofsd.daemon.fs.XattrMap;
 import dev.jvirtiofsd.daemon.idmap.IdMapRule;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,6 +53,12 @@ public final class Options {
 
     @Option(names = "--xattr", description = "Enable support for extended attributes")
     public boolean xattr;
+
+    @Option(names = "--xattrmap", paramLabel = "XATTRMAP", converter = XattrMapConverter.class,
+            preprocessor = AttachedValue.class,
+            description = "Add custom rules for translating extended attributes between host and guest "
+                    + "(e.g. :map::user.virtiofs.:); implies --xattr")
+    public XattrMap xattrmap;
 
     @Option(names = "--sandbox", paramLabel = "SANDBOX",
             description = "Sandbox mechanism to isolate the daemon process: namespace, chroot or none. "
@@ -131,7 +138,7 @@ public final class Options {
     @Option(names = "--readonly", description = "Disable write operations on the shared directory")
     public boolean readonly;
 
-    @Option(names = "--modcaps", paramLabel = "MODCAPS",
+    @Option(names = "--modcaps", paramLabel = "MODCAPS", preprocessor = AttachedValue.class,
             description = "Modify the list of capabilities kept when running as root, e.g. "
                     + "--modcaps=+sys_admin:-mknod (write it with '=': the value starts with a sign)")
     public String modcaps;
@@ -161,7 +168,7 @@ public final class Options {
                     + "[deprecated]: source=, cache=auto|always|none|metadata, loglevel=, sandbox=, "
                     + "[no_]xattr, [no_]readdirplus, [no_]writeback, [no_]allow_direct_io, announce_submounts, "
                     + "[no_]killpriv_v2, [no_]posix_acl, [no_]security_label, [no_]posix_lock, [no_]flock, "
-                    + "thread_pool_size=, modcaps=")
+                    + "thread_pool_size=, modcaps=, xattrmap=")
     public List<String> compatOptions = new ArrayList<>();
 
     @Option(names = "-d", description = "Set log level to \"debug\" [deprecated]")
@@ -188,7 +195,7 @@ public final class Options {
         if (debug) {
             logLevel = LogLevel.DEBUG;
         }
-        if (posixAcl || securityLabel) {
+        if (posixAcl || securityLabel || xattrmap != null) {
             xattr = true;
         }
         if (posixAcl && !(translateUid.isEmpty() && translateGid.isEmpty())) {

@@ -24,6 +24,7 @@ public final class PassthroughConfig {
     private final boolean killprivV2;
     private final boolean posixLocks;
     private final boolean flockLocks;
+    private final XattrMap xattrMap;
 
     private PassthroughConfig(Builder b) {
         this.sharedDir = b.sharedDir;
@@ -41,6 +42,7 @@ public final class PassthroughConfig {
         this.killprivV2 = b.killprivV2;
         this.posixLocks = b.posixLocks;
         this.flockLocks = b.flockLocks;
+        this.xattrMap = b.xattrMap;
     }
 
     public static Builder builder(Path sharedDir) {
@@ -122,6 +124,11 @@ public final class PassthroughConfig {
         return flockLocks;
     }
 
+    /** The xattr name rules ({@code --xattrmap}); null: names pass unchanged. */
+    public XattrMap xattrMap() {
+        return xattrMap;
+    }
+
     public static final class Builder {
         private final Path sharedDir;
         private CachePolicy cachePolicy = CachePolicy.AUTO;
@@ -138,6 +145,7 @@ public final class PassthroughConfig {
         private boolean killprivV2;
         private boolean posixLocks;
         private boolean flockLocks;
+        private XattrMap xattrMap;
 
         private Builder(Path sharedDir) {
             this.sharedDir = Objects.requireNonNull(sharedDir, "sharedDir");
@@ -210,6 +218,11 @@ public final class PassthroughConfig {
 
         public Builder flockLocks(boolean value) {
             this.flockLocks = value;
+            return this;
+        }
+
+        public Builder xattrMap(XattrMap value) {
+            this.xattrMap = value;
             return this;
         }
 

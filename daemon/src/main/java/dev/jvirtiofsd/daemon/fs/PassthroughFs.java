@@ -63,6 +63,8 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     private final PassthroughConfig config;
     private final IdTranslation ids;
     private final ProcSelfFd procSelfFd;
+    private final XattrNames xattrNames;
+    private final RenamedCapability capability;
     private final XattrAccess xattrs;
     private final SecurityLabels labels;
     private final boolean openat2;
@@ -91,8 +93,10 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         this.config = config;
         this.ids = config.idTranslation();
         this.procSelfFd = ProcSelfFd.open(config.procSelfFdPath());
-        this.xattrs = new XattrAccess(procSelfFd);
-        this.labels = new SecurityLabels(procSelfFd);
+        this.xattrNames = new XattrNames(config.xattrMap());
+        this.capability = new RenamedCapability(xattrNames.renamedCapability(), procSelfFd);
+        this.xattrs = new XattrAccess(procSelfFd, xattrNames, capability);
+        this.labels = new SecurityLabels(procSelfFd, xattrNames);
         this.locks = new LockTable(procSelfFd, handles, config.posixLocks(), config.flockLocks());
         this.openat2 = config.useOpenat2() && Syscalls.openat2Supported();
         this.sharedDirPath = config.sharedDir().toString().getBytes(StandardCharsets.UTF_8);
@@ -132,7 +136,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             writeback = config.writeback() && (negotiatedFlags & FuseFlags.FUSE_WRITEBACK_CACHE) != 0;
             announceSubmounts = config.announceSubmounts() && (negotiatedFlags & FuseFlags.FUSE_SUBMOUNTS) != 0;
             applyRequestUmask = config.posixAcl() && (negotiatedFlags & IdentityFlags.FUSE_DONT_MASK) != 0;
-            xattrs.serveAcls(config.posixAcl() && (negotiatedFlags & IdentityFlags.FUSE_POSIX_ACL) != 0);
+            xattrNames.serveAcls(config.posixAcl() && (negotiatedFlags & IdentityFlags.FUSE_POSIX_ACL) != 0);
             supplementaryGroupsKnown = (negotiatedFlags & IdentityFlags.FUSE_CREATE_SUPP_GROUP) != 0;
             labelNewNodes = config.securityLabel() && (negotiatedFlags & IdentityFlags.FUSE_SECURITY_CTX) != 0;
             killprivV2 = config.killprivV2() && (negotiatedFlags & IdentityFlags.FUSE_HANDLE_KILLPRIV_V2) != 0;
@@ -155,7 +159,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         announceSubmounts = false;
         rootKey = null;
         applyRequestUmask = false;
-        xattrs.serveAcls(false);
+        xattrNames.serveAcls(false);
         supplementaryGroupsKnown = false;
         labelNewNodes = false;
         killprivV2 = false;
@@ -419,6 +423,12 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             }
         }
         if ((valid & (FATTR_UID | FATTR_GID)) != 0) {
+            if (inode.fileType == FileMode.S_IFREG) { // a renamed security.capability: see RenamedCapability
+                ret = capability.dropThroughPath(inode.fd);
+                if (ret < 0) {
+                    return ret;
+                }
+            }
             ret = Syscalls.fchownat(inode.fd, null, uid, gid, Fcntl.AT_EMPTY_PATH | Fcntl.AT_SYMLINK_NOFOLLOW);
             if (ret < 0) {
                 return ret;
@@ -426,6 +436,12 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         if ((valid & FATTR_SIZE) != 0) {
             int fd = handle != null ? handle.fd : truncateFd;
+            if (inode.fileType == FileMode.S_IFREG) { // as for chown
+                ret = capability.dropFrom(fd);
+                if (ret < 0) {
+                    return ret;
+                }
+            }
             if (killprivV2 && (valid & IdentityFlags.FATTR_KILL_SUIDGID) != 0) {
                 try (FsetidDropped dropped = FsetidDropped.enter()) {
                     ret = dropped.error() < 0 ? dropped.error() : Syscalls.ftruncate(fd, in.size);
@@ -704,6 +720,13 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             if (fd < 0) {
                 return fd;
             }
+            if ((hostFlags & Fcntl.O_TRUNC) != 0 && inode.fileType == FileMode.S_IFREG) { // see RenamedCapability
+                int ret = capability.dropFrom(fd);
+                if (ret < 0) {
+                    Syscalls.close(fd);
+                    return ret;
+                }
+            }
             out.fh = handles.add(nodeId, fd);
             out.openFlags = 0;
             return 0;
@@ -799,6 +822,10 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             // except when the guest's page cache decides the offsets (writeback, cached writes).
             boolean append = (fileFlags & Fcntl.O_APPEND) != 0 && !writeback
                     && (writeFlags & FuseFlags.FUSE_WRITE_CACHE) == 0;
+            int capabilities = capability.dropFrom(handle.fd); // a renamed security.capability: see RenamedCapability
+            if (capabilities < 0) {
+                return capabilities;
+            }
             if (killprivV2 && (writeFlags & IdentityFlags.FUSE_WRITE_KILL_SUIDGID) != 0 && hasSetIdBits(handle.fd)) {
                 // Written as by the guest's unprivileged writer: the host kernel clears suid/sgid.
                 try (FsetidDropped dropped = FsetidDropped.enter()) {

@@ -65,6 +65,7 @@ public final class Fcntl {
     // setxattr(2) flags and limits (linux/limits.h)
     public static final int XATTR_CREATE = 1;
     public static final int XATTR_REPLACE = 2;
+    public static final int XATTR_NAME_MAX = 255;
     public static final int XATTR_SIZE_MAX = 65536;
     public static final int XATTR_LIST_MAX = 65536;
 
