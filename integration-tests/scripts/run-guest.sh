@@ -16,6 +16,10 @@
 #   --queue-size N       virtqueue size (default: 1024, which gives 1 MiB requests)
 #   --mount-options OPTS extra virtio-fs mount options for the guest
 #   --wait-socket SECONDS  wait this long for the socket to listen (default: 60)
+#   --qemu PROGRAM       the QEMU to run (default: qemu-system-x86_64; e.g. QEMU 10 from
+#                        fetch-trixie.sh qemu)
+#   --request-queues N   the device's num-request-queues (default: 1; a Linux 6.11+ guest
+#                        spreads its requests over them by CPU)
 #   --memory-backend KIND  shared (default: a memfd with share=on, as vhost-user needs),
 #                        private (the memfd without share=on) or none (plain RAM): the two
 #                        settings users get wrong, for tests of the daemon's diagnosis
@@ -30,7 +34,7 @@ repo=$(cd "$here/../.." && pwd)
 cache=${JVIRTIOFSD_GUEST_CACHE:-$repo/.cache/guest}
 
 socket= tag=share scenario= timeout=300 log= memory=1G smp=2 queue_size=1024 mountopts= wait_socket=60
-memory_backend=shared
+memory_backend=shared qemu=qemu-system-x86_64 request_queues=1
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit "${1:-2}"; }
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -45,13 +49,15 @@ while [[ $# -gt 0 ]]; do
         --mount-options) mountopts=${2?"run-guest: $1 needs a value"}; shift 2 ;;
         --wait-socket) wait_socket=${2?"run-guest: $1 needs a value"}; shift 2 ;;
         --memory-backend) memory_backend=${2?"run-guest: $1 needs a value"}; shift 2 ;;
+        --qemu) qemu=${2?"run-guest: $1 needs a value"}; shift 2 ;;
+        --request-queues) request_queues=${2?"run-guest: $1 needs a value"}; shift 2 ;;
         -h|--help) usage 0 ;;
         *) echo "run-guest: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 [[ -n "$socket" ]] || { echo "run-guest: --socket is required (see --help)" >&2; exit 2; }
 [[ -z "$scenario" || -f "$scenario" ]] || { echo "run-guest: no such scenario: $scenario" >&2; exit 2; }
-for number in "$timeout" "$wait_socket" "$smp" "$queue_size"; do
+for number in "$timeout" "$wait_socket" "$smp" "$queue_size" "$request_queues"; do
     [[ "$number" =~ ^[0-9]+$ ]] || { echo "run-guest: not a number: $number" >&2; exit 2; }
 done
 [[ "$memory" =~ ^[0-9]+[MG]$ ]] || { echo "run-guest: memory must look like 512M or 1G: $memory" >&2; exit 2; }
@@ -113,11 +119,11 @@ append="console=ttyS0 quiet panic=-1 jvfs_tag=$tag"
 : > "$log"
 # Run in the background so that the traps above can stop it; timeout(1) kills QEMU at the
 # deadline (and for good 10 s later if it ignores SIGTERM).
-timeout -k 10 "$timeout" qemu-system-x86_64 \
+timeout -k 10 "$timeout" "$qemu" \
     -accel tcg -cpu max -m "$memory" -smp "$smp" \
     "${memory_args[@]}" \
     -chardev socket,id=char0,path="$socket" \
-    -device vhost-user-fs-pci,chardev=char0,tag="$tag",queue-size="$queue_size" \
+    -device vhost-user-fs-pci,chardev=char0,tag="$tag",queue-size="$queue_size",num-request-queues="$request_queues" \
     -kernel "$kernel" -initrd "$initramfs" -append "$append" \
     -nographic -no-reboot -vga none -nic none -monitor none \
     -chardev stdio,id=console,logfile="$log",signal=off -serial chardev:console \

@@ -34,6 +34,7 @@ final class GuestRun {
     private final Path outputLog;
     private final Duration timeout;
     private final List<String> extraArguments = new ArrayList<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
     private java.util.function.BooleanSupplier stopCondition = () -> false;
 
     GuestRun(Path socket, Path scenario, Path consoleLog, Path outputLog, Duration timeout) {
@@ -42,6 +43,13 @@ final class GuestRun {
         this.consoleLog = consoleLog;
         this.outputLog = outputLog;
         this.timeout = timeout;
+    }
+
+    /** Runs the guest on {@code platform} (its kernel and QEMU); it must be {@link GuestPlatform#prepare prepared}. */
+    GuestRun on(GuestPlatform platform) {
+        environment.putAll(platform.environment());
+        extraArguments.addAll(platform.runGuestArguments());
+        return this;
     }
 
     /** More run-guest.sh arguments, e.g. {@code --memory-backend private}. */
@@ -69,11 +77,12 @@ final class GuestRun {
                 "--log", consoleLog.toString(),
                 "--timeout", Long.toString(timeout.toSeconds())));
         command.addAll(extraArguments);
-        Process process = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(outputLog.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         ConsoleLog console = new ConsoleLog(consoleLog);
         long deadline = System.nanoTime() + timeout.plus(GRACE).toNanos();
         boolean killed = false;
