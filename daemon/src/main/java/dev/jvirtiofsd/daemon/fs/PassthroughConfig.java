@@ -25,6 +25,7 @@ public final class PassthroughConfig {
     private final boolean posixLocks;
     private final boolean flockLocks;
     private final XattrMap xattrMap;
+    private final InodeFileHandles inodeFileHandles;
 
     private PassthroughConfig(Builder b) {
         this.sharedDir = b.sharedDir;
@@ -43,6 +44,7 @@ public final class PassthroughConfig {
         this.posixLocks = b.posixLocks;
         this.flockLocks = b.flockLocks;
         this.xattrMap = b.xattrMap;
+        this.inodeFileHandles = b.inodeFileHandles;
     }
 
     public static Builder builder(Path sharedDir) {
@@ -129,6 +131,14 @@ public final class PassthroughConfig {
         return xattrMap;
     }
 
+    /**
+     * Whether inodes are held as file handles ({@code --inode-file-handles}); the caller has
+     * checked that they work here ({@link PassthroughFs#probeFileHandles}).
+     */
+    public InodeFileHandles inodeFileHandles() {
+        return inodeFileHandles;
+    }
+
     public static final class Builder {
         private final Path sharedDir;
         private CachePolicy cachePolicy = CachePolicy.AUTO;
@@ -146,6 +156,7 @@ public final class PassthroughConfig {
         private boolean posixLocks;
         private boolean flockLocks;
         private XattrMap xattrMap;
+        private InodeFileHandles inodeFileHandles = InodeFileHandles.NEVER;
 
         private Builder(Path sharedDir) {
             this.sharedDir = Objects.requireNonNull(sharedDir, "sharedDir");
@@ -223,6 +234,11 @@ public final class PassthroughConfig {
 
         public Builder xattrMap(XattrMap value) {
             this.xattrMap = value;
+            return this;
+        }
+
+        public Builder inodeFileHandles(InodeFileHandles value) {
+            this.inodeFileHandles = Objects.requireNonNull(value, "inodeFileHandles");
             return this;
         }
 

@@ -48,7 +48,7 @@ final class XattrAccess {
             }
         }
         if (!openable(inode)) {
-            return procSelfFd.setxattr(inode.fd, name, value, flags);
+            return procSelfFd.setxattr(inode.fd(), name, value, flags);
         }
         int fd = openForXattr(inode);
         if (fd < 0) {
@@ -76,7 +76,7 @@ final class XattrAccess {
         }
         byte[] name = names.toHost(guestName);
         if (!openable(inode)) {
-            return procSelfFd.getxattr(inode.fd, name, buf);
+            return procSelfFd.getxattr(inode.fd(), name, buf);
         }
         int fd = openForXattr(inode);
         if (fd < 0) {
@@ -94,7 +94,7 @@ final class XattrAccess {
         byte[] raw = buf == null ? null : LIST_BUFFER.get();
         int length;
         if (!openable(inode)) {
-            length = procSelfFd.listxattr(inode.fd, raw);
+            length = procSelfFd.listxattr(inode.fd(), raw);
         } else {
             int fd = openForXattr(inode);
             if (fd < 0) {
@@ -119,7 +119,7 @@ final class XattrAccess {
         }
         byte[] name = names.toHost(guestName);
         if (!openable(inode)) {
-            return procSelfFd.removexattr(inode.fd, name);
+            return procSelfFd.removexattr(inode.fd(), name);
         }
         int fd = openForXattr(inode);
         if (fd < 0) {
@@ -135,11 +135,11 @@ final class XattrAccess {
     /** chmod without S_ISGID, as the guest kernel would have done for its unprivileged caller. */
     private int clearSetGroupId(Inode inode) {
         Stat st = new Stat();
-        int ret = Syscalls.fstat(inode.fd, st);
+        int ret = Syscalls.fstat(inode.fd(), st);
         if (ret < 0 || (st.mode & FileMode.S_ISGID) == 0 || FileMode.isSymlink(st.mode)) {
             return ret < 0 ? ret : 0;
         }
-        return procSelfFd.chmod(inode.fd, st.mode & 07777 & ~FileMode.S_ISGID);
+        return procSelfFd.chmod(inode.fd(), st.mode & 07777 & ~FileMode.S_ISGID);
     }
 
     private static boolean openable(Inode inode) {
@@ -147,6 +147,6 @@ final class XattrAccess {
     }
 
     private int openForXattr(Inode inode) {
-        return procSelfFd.reopen(inode.fd, Fcntl.O_RDONLY | Fcntl.O_NONBLOCK);
+        return procSelfFd.reopen(inode.fd(), Fcntl.O_RDONLY | Fcntl.O_NONBLOCK);
     }
 }
