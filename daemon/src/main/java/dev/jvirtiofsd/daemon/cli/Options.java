@@ -1,6 +1,7 @@
 package dev.jvirtiofsd.daemon.cli;
 
 import dev.jvirtiofsd.daemon.CachePolicy;
+import dev.jvirtiofsd.daemon.fs.InodeFileHandles;
 import dev.jvirtiofsd.daemon.fs.XattrMap;
 import dev.jvirtiofsd.daemon.idmap.IdMapRule;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +73,32 @@ public final class Options {
             description = "Action to take when seccomp finds a not allowed syscall: none, kill, log, trap. "
                     + "[default: kill]")
     public SeccompAction seccomp;
+
+    /** Whether directories on another mount are marked as submounts (FUSE_ATTR_SUBMOUNT). */
+    public boolean announceSubmounts = true;
+
+    @Option(names = "--announce-submounts", description = "Tell the guest which directories are mount points [default]")
+    void announceSubmounts(boolean set) {
+        if (set) {
+            announceSubmounts = true;
+        }
+    }
+
+    @Option(names = "--no-announce-submounts", description = "Do not tell the guest which directories are mount points")
+    void noAnnounceSubmounts(boolean set) {
+        if (set) {
+            announceSubmounts = false;
+        }
+    }
+
+    @Option(names = "--inode-file-handles", paramLabel = "INODE_FILE_HANDLES", preprocessor = EqualsOnly.class,
+            description = "When to reference inodes by file handle instead of an O_PATH file descriptor (never, "
+                    + "prefer, mandatory; write it with '='). never: always O_PATH file descriptors. prefer: file "
+                    + "handles, falling back to O_PATH file descriptors on filesystems that do not support them "
+                    + "(fallback is a deprecated alias). mandatory: always file handles, and start-up fails where "
+                    + "they do not work. File handles let the daemon keep open only the files the guest has open; "
+                    + "opening them needs CAP_DAC_READ_SEARCH, which is then kept. [default: never]")
+    public String inodeFileHandles = "never";
 
     @Option(names = "--cache", paramLabel = "CACHE", defaultValue = "auto",
             description = "The caching policy the file system should use: auto, always, never, metadata. "
@@ -177,6 +204,19 @@ public final class Options {
     @Option(names = "-f", hidden = true, description = "Foreground operation (always on) [deprecated]")
     public boolean foreground;
 
+    /** {@code --inode-file-handles} as a mode (fallback is prefer); valid once {@link #validate()} passed. */
+    public InodeFileHandles inodeFileHandlesMode() {
+        switch (inodeFileHandles) {
+            case "prefer":
+            case "fallback":
+                return InodeFileHandles.PREFER;
+            case "mandatory":
+                return InodeFileHandles.MANDATORY;
+            default:
+                return InodeFileHandles.NEVER;
+        }
+    }
+
     /** The socket path from --socket-path or its deprecated alias --socket. */
     public Path effectiveSocketPath() {
         return socketPath != null ? socketPath : socket;
@@ -236,6 +276,10 @@ public final class Options {
             gidMaps = gidMap.stream().map(v -> UserNamespaceMap.parse("--gid-map", v)).toList();
         } catch (IllegalArgumentException e) {
             return e.getMessage();
+        }
+        if (!List.of("never", "prefer", "mandatory", "fallback").contains(inodeFileHandles)) {
+            return "invalid value '" + inodeFileHandles + "' for '--inode-file-handles=<INODE_FILE_HANDLES>': "
+                    + "invalid inode file handles mode (never, prefer, mandatory)";
         }
         if (tag != null) {
             int len = tag.getBytes(StandardCharsets.UTF_8).length;

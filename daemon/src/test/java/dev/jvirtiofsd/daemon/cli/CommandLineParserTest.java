@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jvirtiofsd.daemon.CachePolicy;
+import dev.jvirtiofsd.daemon.fs.InodeFileHandles;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -283,5 +284,47 @@ class CommandLineParserTest {
         String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
         System.arraycopy(more, 0, all, first.length, more.length);
         return all;
+    }
+
+    @Test
+    void inodeFileHandlesTakeTheirValueOnlyAfterAnEqualSign() {
+        assertEquals(InodeFileHandles.NEVER, ok("--shared-dir", dir.toString(), "--fd", "3").inodeFileHandlesMode(),
+                "never by default, as the Rust virtiofsd 1.13.2");
+        assertEquals(InodeFileHandles.PREFER,
+                ok("--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles=prefer").inodeFileHandlesMode());
+        assertEquals(InodeFileHandles.MANDATORY,
+                ok("--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles=mandatory").inodeFileHandlesMode());
+        Options fallback = ok("--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles=fallback");
+        assertEquals(InodeFileHandles.PREFER, fallback.inodeFileHandlesMode(), "the deprecated alias of prefer");
+        assertEquals("fallback", fallback.inodeFileHandles, "kept for the deprecation warning");
+        assertEquals(InodeFileHandles.NEVER, ok("--shared-dir", dir.toString(), "--fd", "3",
+                "--inode-file-handles=mandatory", "--inode-file-handles=never").inodeFileHandlesMode(), "the last wins");
+
+        rejected("equal sign is needed when assigning values to '--inode-file-handles=<INODE_FILE_HANDLES>'",
+                "--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles", "prefer");
+        rejected("equal sign is needed", "--inode-file-handles", "--shared-dir", dir.toString(), "--fd", "3");
+        err.getBuffer().setLength(0);
+        rejected("equal sign is needed", "--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles");
+    }
+
+    @Test
+    void badInodeFileHandlesValuesAreUsageErrors() {
+        for (String bad : new String[] {"Prefer", "always", "", "prefer,never"}) {
+            rejected("invalid value '" + bad + "' for '--inode-file-handles=<INODE_FILE_HANDLES>'",
+                    "--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles=" + bad);
+        }
+    }
+
+    @Test
+    void submountsAreAnnouncedUnlessTurnedOffAndTheLastSwitchWins() {
+        assertTrue(ok("--shared-dir", dir.toString(), "--fd", "3").announceSubmounts);
+        assertTrue(ok("--shared-dir", dir.toString(), "--fd", "3", "--announce-submounts").announceSubmounts);
+        assertFalse(ok("--shared-dir", dir.toString(), "--fd", "3", "--no-announce-submounts").announceSubmounts);
+        assertTrue(ok("--shared-dir", dir.toString(), "--fd", "3", "--no-announce-submounts",
+                "--announce-submounts").announceSubmounts);
+        assertFalse(ok("--shared-dir", dir.toString(), "--fd", "3", "--announce-submounts",
+                "--no-announce-submounts").announceSubmounts);
+        assertTrue(ok("--shared-dir", dir.toString(), "--fd", "3", "-o", "announce_submounts").announceSubmounts);
+        rejected("no-announce-submounts", "--shared-dir", dir.toString(), "--fd", "3", "--no-announce-submounts=yes");
     }
 }
