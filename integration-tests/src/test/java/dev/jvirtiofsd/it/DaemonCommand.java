@@ -94,6 +94,14 @@ record DaemonCommand(String name, String template, List<String> arguments) {
         return new DaemonCommand(name, template, all);
     }
 
+    /**
+     * This command with {@code options} added at its end (for ours and the Rust virtiofsd, whose
+     * last option wins, they override the preset's).
+     */
+    DaemonCommand withOptions(String options) {
+        return new DaemonCommand(name, template + " " + options);
+    }
+
     /** Fetches what the command needs first: the Rust virtiofsd for the rust preset (cached). */
     void prepare(Path log) throws IOException, InterruptedException {
         if (!template.contains(RUST_WRAPPER)) {
