@@ -104,16 +104,15 @@ final class InodeStore {
     /**
      * Registers one lookup of the file known by {@code handle} on {@code mount} (one use of the
      * mount fd, taken over: released here if the file already has a live node, whose count then
-     * goes up), described by {@code st}.
+     * goes up), with identity {@code key} and type {@code fileType}.
      */
-    Inode addLookup(FileHandle handle, MountFds.MountFd mount, Stat st) {
-        InodeKey key = keyOf(st);
+    Inode addLookup(FileHandle handle, MountFds.MountFd mount, InodeKey key, int fileType) {
         Inode[] created = new Inode[1];
         Inode inode = byHandle.compute(handle, (h, existing) -> {
             if (existing != null && existing.incrementLookup()) {
                 return existing;
             }
-            Inode fresh = new Inode(nextId.getAndIncrement(), h, mount, key, st.fileType(), 1);
+            Inode fresh = new Inode(nextId.getAndIncrement(), h, mount, key, fileType, 1);
             byId.put(fresh.id, fresh);
             created[0] = fresh;
             return fresh;

@@ -32,7 +32,9 @@ import dev.jvirtiofsd.daemon.sys.VectoredIo;
 
 /**
  * The host side of every FUSE operation: a shared directory served through O_PATH fds, one per
- * inode the guest knows, and *at calls relative to them.
+ * inode the guest knows, and *at calls relative to them. With {@code --inode-file-handles} an
+ * inode is held as a file handle instead and opened by handle for the requests that use it
+ * ({@link Inode}), so only the files the guest has open stay open.
  *
  * <p>Confinement does not rest on a sandbox: every guest name is a single checked component
  * ({@link Names}), resolved relative to its parent's fd with O_NOFOLLOW (and openat2
@@ -317,7 +319,8 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         if (handle == null) {
             return inodes.addLookup(fd, st);
         }
-        Inode known = inodes.addLookupOfKnown(InodeStore.keyOf(st), handle);
+        InodeKey key = InodeStore.keyOf(st);
+        Inode known = inodes.addLookupOfKnown(key, handle);
         if (known != null) {
             Syscalls.close(fd);
             return known;
@@ -330,7 +333,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             return inodes.addLookup(fd, st);
         }
         Syscalls.close(fd);
-        return inodes.addLookup(handle, mount, st);
+        return inodes.addLookup(handle, mount, key, st.fileType());
     }
 
     private void fillEntry(Entry out, long nodeId, Stat st, InodeKey parentKey) {

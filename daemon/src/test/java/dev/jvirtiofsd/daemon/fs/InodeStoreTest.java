@@ -147,13 +147,17 @@ class InodeStoreTest {
             int mountId = Syscalls.nameToHandle(fd, buffer);
             assertTrue(mountId >= 0, "name_to_handle_at: " + mountId);
             FileHandle handle = FileHandle.copyOf(buffer, mountId);
-            Inode inode = store.addLookup(handle, mounts.acquire(mountId, opath(dir), FileMode.S_IFDIR), st);
+            InodeKey key = InodeStore.keyOf(st);
+            int dirFd = opath(dir);
+            Inode inode = store.addLookup(handle, mounts.acquire(mountId, dirFd, FileMode.S_IFDIR), key,
+                    st.fileType());
+            Syscalls.close(dirFd);
             Syscalls.close(fd);
             assertEquals(-1, inode.fd(), "no fd between requests");
             assertEquals(1, mounts.size());
-            assertSame(inode, store.addLookupOfKnown(InodeStore.keyOf(st), handle), "found by its handle");
-            assertEquals(inode, store.addLookup(handle, mounts.acquire(mountId, -1, FileMode.S_IFDIR), st),
-                    "the same handle, the same node");
+            assertSame(inode, store.addLookupOfKnown(key, handle), "found by its handle");
+            assertSame(inode, store.addLookup(handle, mounts.acquire(mountId, -1, FileMode.S_IFDIR), key,
+                    st.fileType()), "the same handle, the same node");
             assertEquals(3, inode.lookupCount());
 
             Inode first = store.acquire(inode.id);
