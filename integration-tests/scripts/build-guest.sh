@@ -9,6 +9,8 @@
 # Environment:
 #   JVIRTIOFSD_GUEST_CACHE    cache directory (default: <repository>/.cache/guest)
 #   JVIRTIOFSD_GUEST_KERNEL   kernel package (default: the newest linux-image-6.1.0-N-amd64)
+#   JVIRTIOFSD_GUEST_KERNEL_DEB  a kernel package file to use instead (e.g. trixie's 6.12, from
+#                             fetch-trixie.sh kernel); use a cache directory of its own
 #   JVIRTIOFSD_GUEST_BINARIES host binaries copied into the guest with their libraries
 #                             (default: /usr/bin/getfattr /usr/bin/setfattr)
 #
@@ -39,7 +41,12 @@ newest_kernel_package() {
         | awk '{print $1}' | sort -V | tail -n 1
 }
 
+kernel_deb=${JVIRTIOFSD_GUEST_KERNEL_DEB:-}
 kernel_pkg=${JVIRTIOFSD_GUEST_KERNEL:-}
+if [[ -n "$kernel_deb" ]]; then
+    [[ -s "$kernel_deb" ]] || die "no kernel package file $kernel_deb"
+    kernel_pkg=$(dpkg-deb -f "$kernel_deb" Package)
+fi
 if [[ -z "$kernel_pkg" ]]; then
     kernel_pkg=$(newest_kernel_package)
     if [[ -z "$kernel_pkg" && ! -s "$cache/inputs" ]]; then
@@ -49,7 +56,11 @@ if [[ -z "$kernel_pkg" ]]; then
     fi
 fi
 kernel_ver=
-[[ -n "$kernel_pkg" ]] && kernel_ver=$(apt-cache policy "$kernel_pkg" 2>/dev/null | awk '/Candidate:/ {print $2}')
+if [[ -n "$kernel_deb" ]]; then
+    kernel_ver=$(dpkg-deb -f "$kernel_deb" Version)
+elif [[ -n "$kernel_pkg" ]]; then
+    kernel_ver=$(apt-cache policy "$kernel_pkg" 2>/dev/null | awk '/Candidate:/ {print $2}')
+fi
 
 if [[ -z "$kernel_ver" || "$kernel_ver" == "(none)" ]]; then
     # Offline and no lists: keep using what was built before, if anything.
@@ -176,13 +187,21 @@ trap 'rm -rf "$work"' EXIT
 # --- kernel and modules, kept per package version -------------------------------------------
 kdir=$cache/kernels/${kernel_pkg}_$kernel_ver
 if [[ ! -s "$kdir/vmlinuz" || ! -s "$kdir/modules.load" ]]; then
-    (cd "$work" && apt-get download -q "$kernel_pkg=$kernel_ver" >/dev/null 2>"$work/apt.err") \
-        || { cat "$work/apt.err" >&2; die "cannot download $kernel_pkg $kernel_ver"; }
+    if [[ -n "$kernel_deb" ]]; then
+        cp "$kernel_deb" "$work/"
+    else
+        (cd "$work" && apt-get download -q "$kernel_pkg=$kernel_ver" >/dev/null 2>"$work/apt.err") \
+            || { cat "$work/apt.err" >&2; die "cannot download $kernel_pkg $kernel_ver"; }
+    fi
     dpkg-deb -x "$work"/"${kernel_pkg}"_*.deb "$work/pkg"
     rm -f "$work"/*.deb
 
-    release=$(ls "$work/pkg/lib/modules")
-    tree=$work/pkg/lib/modules/$release/kernel
+    # /lib/modules, or /usr/lib/modules in a merged-/usr package (trixie's).
+    modules_dir=$work/pkg/lib/modules
+    [[ -d "$modules_dir" ]] || modules_dir=$work/pkg/usr/lib/modules
+    release=$(ls "$modules_dir")
+    tree=$modules_dir/$release/kernel
+    builtin=$modules_dir/$release/modules.builtin
     rm -rf "$kdir.tmp"
     mkdir -p "$kdir.tmp/modules"
     cp "$work/pkg/boot/vmlinuz-$release" "$kdir.tmp/vmlinuz"
@@ -193,7 +212,10 @@ if [[ ! -s "$kdir/vmlinuz" || ! -s "$kdir/modules.load" ]]; then
         local name=$1 file dep deps
         grep -qx "$name" "$kdir.tmp/modules.load" 2>/dev/null && return 0
         file=$(find "$tree" \( -name "$name.ko*" -o -name "${name//_/-}.ko*" \) | head -n 1)
-        [[ -n "$file" ]] || die "module $name not found in $kernel_pkg (built in? then drop it)"
+        if [[ -z "$file" ]] && grep -Eq "/($name|${name//_/-})\.ko\$" "$builtin" 2>/dev/null; then
+            return 0   # built into the kernel (e.g. virtio_pci and virtiofs in Debian's 6.12)
+        fi
+        [[ -n "$file" ]] || die "module $name not found in $kernel_pkg"
         case "$file" in
             *.ko) cp "$file" "$kdir.tmp/modules/$name.ko" ;;
             *.ko.xz) xz -dc "$file" > "$kdir.tmp/modules/$name.ko" ;;
@@ -231,7 +253,7 @@ for applet in $("$busybox" --list); do
     [[ -e "$root/bin/$applet" ]] || ln -s busybox "$root/bin/$applet"
 done
 install -m 0755 "$init_file" "$root/init"
-cp "$kdir"/modules/*.ko "$root/lib/modules/"
+find "$kdir/modules" -name '*.ko' -exec cp {} "$root/lib/modules/" \;   # none when all are built in
 cp "$kdir/modules.load" "$root/etc/modules.load"
 for binary in $binaries; do
     mkdir -p "$root$(dirname "$binary")"

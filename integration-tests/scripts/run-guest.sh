@@ -16,6 +16,13 @@
 #   --queue-size N       virtqueue size (default: 1024, which gives 1 MiB requests)
 #   --mount-options OPTS extra virtio-fs mount options for the guest
 #   --wait-socket SECONDS  wait this long for the socket to listen (default: 60)
+#   --qemu PROGRAM       the QEMU to run (default: qemu-system-x86_64; e.g. QEMU 10 from
+#                        fetch-trixie.sh qemu)
+#   --request-queues N   the device's num-request-queues (default: 1; a Linux 6.11+ guest
+#                        spreads its requests over them by CPU)
+#   --memory-backend KIND  shared (default: a memfd with share=on, as vhost-user needs),
+#                        private (the memfd without share=on) or none (plain RAM): the two
+#                        settings users get wrong, for tests of the daemon's diagnosis
 #
 # Exit status: 0 when the scenario (or the plain mount) succeeded, 1 when the scenario failed,
 # 3 when the guest could not mount the share or did not finish, 124 on timeout, otherwise
@@ -27,6 +34,7 @@ repo=$(cd "$here/../.." && pwd)
 cache=${JVIRTIOFSD_GUEST_CACHE:-$repo/.cache/guest}
 
 socket= tag=share scenario= timeout=300 log= memory=1G smp=2 queue_size=1024 mountopts= wait_socket=60
+memory_backend=shared qemu=qemu-system-x86_64 request_queues=1
 usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit "${1:-2}"; }
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -40,16 +48,25 @@ while [[ $# -gt 0 ]]; do
         --queue-size) queue_size=${2?"run-guest: $1 needs a value"}; shift 2 ;;
         --mount-options) mountopts=${2?"run-guest: $1 needs a value"}; shift 2 ;;
         --wait-socket) wait_socket=${2?"run-guest: $1 needs a value"}; shift 2 ;;
+        --memory-backend) memory_backend=${2?"run-guest: $1 needs a value"}; shift 2 ;;
+        --qemu) qemu=${2?"run-guest: $1 needs a value"}; shift 2 ;;
+        --request-queues) request_queues=${2?"run-guest: $1 needs a value"}; shift 2 ;;
         -h|--help) usage 0 ;;
         *) echo "run-guest: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
 done
 [[ -n "$socket" ]] || { echo "run-guest: --socket is required (see --help)" >&2; exit 2; }
 [[ -z "$scenario" || -f "$scenario" ]] || { echo "run-guest: no such scenario: $scenario" >&2; exit 2; }
-for number in "$timeout" "$wait_socket" "$smp" "$queue_size"; do
+for number in "$timeout" "$wait_socket" "$smp" "$queue_size" "$request_queues"; do
     [[ "$number" =~ ^[0-9]+$ ]] || { echo "run-guest: not a number: $number" >&2; exit 2; }
 done
 [[ "$memory" =~ ^[0-9]+[MG]$ ]] || { echo "run-guest: memory must look like 512M or 1G: $memory" >&2; exit 2; }
+case $memory_backend in
+    shared) memory_args=(-object memory-backend-memfd,id=mem,size="$memory",share=on -numa node,memdev=mem) ;;
+    private) memory_args=(-object memory-backend-memfd,id=mem,size="$memory",share=off -numa node,memdev=mem) ;;
+    none) memory_args=() ;;
+    *) echo "run-guest: --memory-backend is shared, private or none, not $memory_backend" >&2; exit 2 ;;
+esac
 [[ "$tag" =~ ^[A-Za-z0-9._-]{1,36}$ ]] || { echo "run-guest: bad tag: $tag" >&2; exit 2; }
 [[ "$mountopts" =~ ^[A-Za-z0-9=,._-]*$ ]] || { echo "run-guest: bad mount options: $mountopts" >&2; exit 2; }
 kernel=$cache/vmlinuz
@@ -95,11 +112,11 @@ append="console=ttyS0 quiet panic=-1 jvfs_tag=$tag"
 : > "$log"
 # Run in the background so that the traps above can stop it; timeout(1) kills QEMU at the
 # deadline (and for good 10 s later if it ignores SIGTERM).
-timeout -k 10 "$timeout" qemu-system-x86_64 \
+timeout -k 10 "$timeout" "$qemu" \
     -accel tcg -cpu max -m "$memory" -smp "$smp" \
-    -object memory-backend-memfd,id=mem,size="$memory",share=on -numa node,memdev=mem \
+    "${memory_args[@]}" \
     -chardev socket,id=char0,path="$socket" \
-    -device vhost-user-fs-pci,chardev=char0,tag="$tag",queue-size="$queue_size" \
+    -device vhost-user-fs-pci,chardev=char0,tag="$tag",queue-size="$queue_size",num-request-queues="$request_queues" \
     -kernel "$kernel" -initrd "$initramfs" -append "$append" \
     -nographic -no-reboot -vga none -nic none -monitor none \
     -chardev stdio,id=console,logfile="$log",signal=off -serial chardev:console \

@@ -3,9 +3,11 @@ package dev.jvirtiofsd.daemon;
 import dev.jvirtiofsd.daemon.cli.Options;
 import dev.jvirtiofsd.daemon.cli.SandboxMode;
 import dev.jvirtiofsd.daemon.fs.Credentials;
+import dev.jvirtiofsd.daemon.fs.InodeFileHandles;
 import dev.jvirtiofsd.daemon.fs.PassthroughConfig;
 import dev.jvirtiofsd.daemon.fs.PassthroughFs;
 import dev.jvirtiofsd.daemon.fs.ReadOnlyFileSystem;
+import dev.jvirtiofsd.daemon.fs.XattrMap;
 import dev.jvirtiofsd.daemon.fuse.FuseServer;
 import dev.jvirtiofsd.daemon.fuse.FuseServerConfig;
 import dev.jvirtiofsd.daemon.fuse.VirtioFsDevice;
@@ -72,11 +74,16 @@ public final class Daemon {
         Path sharedDir = options.sharedDir.toAbsolutePath().normalize();
         Path socketPath = options.effectiveSocketPath();
         warnAboutDeprecatedOptions();
+        if (!checkXattrMap()) {
+            return 1;
+        }
         long keptCapabilities;
         SocketGroup socketGroup;
         IdTranslation ids;
         try {
-            keptCapabilities = KeptCapabilities.withModifications(options.modcaps);
+            keptCapabilities = KeptCapabilities.forOptions(options.modcaps,
+                    options.inodeFileHandlesMode() != InodeFileHandles.NEVER,
+                    "--inode-file-handles=" + options.inodeFileHandles);
             ids = IdTranslation.of(options.translateUid, options.translateGid);
             socketGroup = options.socketGroup == null ? null : SocketGroup.lookup(options.socketGroup);
         } catch (IllegalArgumentException | IOException e) {
@@ -98,8 +105,12 @@ public final class Daemon {
             // namespace: the fd magic links of a /proc of our own, opened before the old root goes.
             String procSelfFd = sandbox == SandboxMode.NAMESPACE
                     ? NamespaceSandbox.privateProcSelfFd(supervisor) : ProcSelfFd.DEFAULT_PATH;
+            InodeFileHandles fileHandles = checkFileHandles(sharedDir, procSelfFd);
+            if (fileHandles == null) {
+                return 1;
+            }
             PassthroughFs fs = new PassthroughFs(passthroughConfig(
-                    sandbox == SandboxMode.NONE ? sharedDir : Path.of("/"), procSelfFd, ids));
+                    sandbox == SandboxMode.NONE ? sharedDir : Path.of("/"), procSelfFd, ids, fileHandles));
             FuseServer server = new FuseServer(options.readonly ? new ReadOnlyFileSystem(fs) : fs, fuseServerConfig());
             VirtioFsDevice device = new VirtioFsDevice(server, REQUEST_QUEUES, options.tag);
             VhostUserBackend backend = new VhostUserBackend(device, options.threadPoolSize, new WorkerThreads());
@@ -150,13 +161,73 @@ public final class Daemon {
         if (options.debug) {
             LOG.warn("-d is deprecated, use --log-level=debug instead");
         }
+        if ("fallback".equals(options.inodeFileHandles)) {
+            LOG.warn("--inode-file-handles=fallback is deprecated, use --inode-file-handles=prefer instead");
+        }
         if (options.foreground) {
             LOG.warn("-f is deprecated: the daemon always runs in the foreground");
         }
     }
 
-    PassthroughConfig passthroughConfig(Path root, String procSelfFd, IdTranslation ids) {
+    /**
+     * Refuses a map without a rule for the guest's security.capability, which the daemon must map
+     * at start-up (the Rust virtiofsd ends there, with a panic); warns about a map without a
+     * catch-all rule, which leaves some names to the daemon's fallback (refused, hidden).
+     *
+     * @return false when the daemon cannot start with the map
+     */
+    private boolean checkXattrMap() {
+        XattrMap map = options.xattrmap;
+        if (map == null) {
+            return true;
+        }
+        LOG.debug("--xattrmap rules: {}", map);
+        if (!map.hasRuleForGuestName("security.capability")) {
+            LOG.error("--xattrmap has no rule for the guest's security.capability: end the map with a catch-all"
+                    + " rule, e.g. :ok:all::: or :bad:all:::");
+            return false;
+        }
+        if (!map.decidesEveryGuestName()) {
+            LOG.warn("--xattrmap has no client rule with an empty key: xattr names from the guest that no rule"
+                    + " matches are refused with EOPNOTSUPP (end the map with e.g. :ok:all::: or :bad:all:::)");
+        }
+        if (!map.decidesEveryHostName()) {
+            LOG.warn("--xattrmap has no server rule with an empty prepend: host xattr names that no rule"
+                    + " matches are hidden from the guest (end the map with e.g. :ok:all::: or :bad:all:::)");
+        }
+        return true;
+    }
+
+
+    /**
+     * The file-handle mode to serve with, after the Rust virtiofsd's start-up check that handles
+     * work for the shared directory in this process (made before the sandbox moves it: the same
+     * filesystem, and this thread already has the capabilities the workers get). prefer without
+     * working handles is never, with a warning; mandatory without them ends start-up (null).
+     */
+    private InodeFileHandles checkFileHandles(Path sharedDir, String procSelfFd) {
+        InodeFileHandles mode = options.inodeFileHandlesMode();
+        if (mode == InodeFileHandles.NEVER) {
+            return mode;
+        }
+        String problem = PassthroughFs.probeFileHandles(sharedDir, procSelfFd);
+        if (problem == null) {
+            return mode;
+        }
+        if (mode == InodeFileHandles.MANDATORY) {
+            LOG.error("--inode-file-handles=mandatory: file handles do not work here: {}", problem);
+            return null;
+        }
+        LOG.warn("--inode-file-handles={}: file handles do not work here ({}); inodes are held by O_PATH file "
+                + "descriptors", options.inodeFileHandles, problem);
+        return InodeFileHandles.NEVER;
+    }
+
+    PassthroughConfig passthroughConfig(Path root, String procSelfFd, IdTranslation ids,
+                                        InodeFileHandles fileHandles) {
         return PassthroughConfig.builder(root)
+                .inodeFileHandles(fileHandles)
+                .announceSubmounts(options.announceSubmounts)
                 .procSelfFdPath(procSelfFd)
                 .idTranslation(ids)
                 .cachePolicy(options.cache)
@@ -169,11 +240,13 @@ public final class Daemon {
                 .killprivV2(options.killprivV2)
                 .posixLocks(options.posixLock)
                 .flockLocks(options.flock)
+                .xattrMap(options.xattrmap)
                 .build();
     }
 
     FuseServerConfig fuseServerConfig() {
         return new FuseServerConfig(options.cache, !options.noReaddirplus, options.writeback, options.xattr)
+                .withAnnounceSubmounts(options.announceSubmounts)
                 .withAllowMmap(options.allowMmap)
                 .withPosixAcl(options.posixAcl)
                 .withSecurityLabel(options.securityLabel)

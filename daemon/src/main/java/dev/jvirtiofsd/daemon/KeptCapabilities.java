@@ -24,6 +24,7 @@ final class KeptCapabilities {
 
     static final int CHOWN = 0;
     static final int DAC_OVERRIDE = 1;
+    static final int DAC_READ_SEARCH = 2;
     static final int FOWNER = 3;
     static final int FSETID = 4;
     static final int SETGID = 6;
@@ -73,6 +74,40 @@ final class KeptCapabilities {
             kept = sign == '+' ? kept | bit(capability) : kept & ~bit(capability);
         }
         return kept;
+    }
+
+    /**
+     * The set kept with these options: {@link #withModifications}, plus DAC_READ_SEARCH when
+     * inodes may be held as file handles (open_by_handle_at needs it), as in the Rust virtiofsd.
+     *
+     * @param fileHandles whether {@code --inode-file-handles} is prefer or mandatory
+     * @param fileHandlesOption that option as given, for the message
+     * @throws IllegalArgumentException as {@link #withModifications}, and when {@code --modcaps}
+     *         removes DAC_READ_SEARCH while file handles need it
+     */
+    static long forOptions(String modcaps, boolean fileHandles, String fileHandlesOption) {
+        long kept = withModifications(modcaps);
+        if (!fileHandles) {
+            return kept;
+        }
+        if (removes(modcaps, DAC_READ_SEARCH)) {
+            throw new IllegalArgumentException("--modcaps=" + modcaps + ": cannot drop dac_read_search with "
+                    + fileHandlesOption + ": opening file handles needs it");
+        }
+        return kept | bit(DAC_READ_SEARCH);
+    }
+
+    /** Whether the last mention of {@code capability} in a (valid) {@code --modcaps} value removes it. */
+    private static boolean removes(String modcaps, int capability) {
+        boolean removed = false;
+        if (modcaps != null) {
+            for (String element : modcaps.split(":", -1)) {
+                if (number(element.substring(1)) == capability) {
+                    removed = element.charAt(0) == '-';
+                }
+            }
+        }
+        return removed;
     }
 
     /** The number of a capability name (without CAP_, any case), or -1. */

@@ -49,4 +49,27 @@ class KeptCapabilitiesTest {
             assertTrue(e.getMessage().startsWith("--modcaps=" + bad + ": "), e.getMessage());
         }
     }
+
+    @Test
+    void fileHandlesKeepDacReadSearchAndCannotDoWithoutIt() {
+        long dacReadSearch = KeptCapabilities.bit(KeptCapabilities.DAC_READ_SEARCH);
+        assertEquals(KeptCapabilities.DEFAULT, KeptCapabilities.forOptions(null, false, "--inode-file-handles=never"));
+        assertEquals(KeptCapabilities.DEFAULT | dacReadSearch,
+                KeptCapabilities.forOptions(null, true, "--inode-file-handles=prefer"));
+        assertEquals(KeptCapabilities.DEFAULT | dacReadSearch | KeptCapabilities.bit(21),
+                KeptCapabilities.forOptions("+sys_admin", true, "--inode-file-handles=prefer"));
+        assertEquals(KeptCapabilities.DEFAULT | dacReadSearch,
+                KeptCapabilities.forOptions("-DAC_READ_SEARCH:+dac_read_search", true, "--inode-file-handles=prefer"),
+                "the last mention counts");
+        assertEquals(KeptCapabilities.DEFAULT,
+                KeptCapabilities.forOptions("-dac_read_search", false, "--inode-file-handles=never"));
+        for (String drop : new String[] {"-dac_read_search", "+dac_read_search:-Dac_Read_Search", "+chown:-dac_read_search"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> KeptCapabilities.forOptions(drop, true, "--inode-file-handles=mandatory"), drop);
+            assertEquals("--modcaps=" + drop + ": cannot drop dac_read_search with --inode-file-handles=mandatory: "
+                    + "opening file handles needs it", e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> KeptCapabilities.forOptions("+nosuch", true, "--inode-file-handles=prefer"), "bad names first");
+    }
 }

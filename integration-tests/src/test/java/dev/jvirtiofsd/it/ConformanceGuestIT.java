@@ -35,6 +35,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The POSIX conformance suite (guest/scenarios/conformance.sh): a real guest runs every check once
@@ -82,9 +84,10 @@ class ConformanceGuestIT {
         }
     }
 
-    @Test
-    void configuredBackendPassesEveryCheck() throws Exception {
-        SuiteRun suite = runSuite(DaemonCommand.configured().withConformanceOptions(), "conformance");
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GuestPlatform.class, names = {"BOOKWORM", "TRIXIE"})
+    void configuredBackendPassesEveryCheck(GuestPlatform platform) throws Exception {
+        SuiteRun suite = runSuite(DaemonCommand.configured().withConformanceOptions(), "conformance", platform);
         List<String> guestProblems = suite.outcome().problems(allChecks());
         assertAll("conformance of " + suite.command().name(),
                 () -> assertTrue(guestProblems.isEmpty(), () -> "the guest reported problems:\n  "
@@ -101,7 +104,7 @@ class ConformanceGuestIT {
         Assumptions.assumeTrue(Boolean.parseBoolean(System.getProperty("jvirtiofsd.guest.differential", "true")),
                 "differential run disabled");
         DaemonCommand rust = DaemonCommand.parse("rust").withConformanceOptions();
-        SuiteRun suite = runSuite(rust, "conformance-rust");
+        SuiteRun suite = runSuite(rust, "conformance-rust", GuestPlatform.BOOKWORM);
         GuestOutcome outcome = suite.outcome();
 
         Set<String> failed = new TreeSet<>();
@@ -137,9 +140,9 @@ class ConformanceGuestIT {
                 () -> "the backend's exit status after QEMU quit\n" + suite.daemonDescription() + suite.where());
     }
 
-    private static SuiteRun runSuite(DaemonCommand command, String name) throws Exception {
+    private static SuiteRun runSuite(DaemonCommand command, String name, GuestPlatform platform) throws Exception {
         Path run = GuestFiles.newRunDirectory(name);
-        GuestFiles.buildGuestImage(run.resolve("build-guest.log"));
+        platform.prepare(run.resolve("prepare.log"));
         Path shared = Files.createDirectory(run.resolve("shared"));
         Path socketDir = GuestFiles.newSocketDirectory();
         HostLocks hostLocks = new HostLocks(shared.resolve("locks"));
@@ -152,6 +155,7 @@ class ConformanceGuestIT {
                 daemon.awaitListening(LISTEN_TIMEOUT);
                 GuestOutcome outcome = new GuestRun(socket, GuestFiles.scenario("conformance.sh"),
                         run.resolve("console.log"), run.resolve("run-guest.log"), guestTimeout())
+                        .on(platform)
                         .onHostRequest("probe-posix-lock", () -> hostLocks.probeFcntl("probe-posix-lock", "posix.lock"))
                         .onHostRequest("probe-kill-lock", () -> hostLocks.probeFcntl("probe-kill-lock", "kill.lock"))
                         .onHostRequest("take-host-lock", hostLocks::take)

@@ -18,7 +18,7 @@ import java.util.Map;
  * placeholders {@code {socket}}, {@code {shared}} and {@code {repo}}. Example:
  * {@code JVIRTIOFSD_GUEST_DAEMON='/usr/libexec/virtiofsd --socket-path={socket} --shared-dir={shared} --xattr'}.
  */
-record DaemonCommand(String name, String template) {
+record DaemonCommand(String name, String template, List<String> arguments) {
     static final String PROPERTY = "jvirtiofsd.guest.daemon";
     static final String ENVIRONMENT = "JVIRTIOFSD_GUEST_DAEMON";
 
@@ -45,6 +45,14 @@ record DaemonCommand(String name, String template) {
             "jvirtiofsd", "--posix-lock --flock --posix-acl --modcaps=+sys_admin",
             "qemu-c", "-o posix_lock -o flock -o posix_acl -o modcaps=+sys_admin",
             "rust", "--posix-acl --modcaps=+sys_admin");
+
+    DaemonCommand {
+        arguments = List.copyOf(arguments);
+    }
+
+    DaemonCommand(String name, String template) {
+        this(name, template, List.of());
+    }
 
     static DaemonCommand configured() {
         String value = System.getProperty(PROPERTY);
@@ -73,7 +81,25 @@ record DaemonCommand(String name, String template) {
     /** This command with the preset's options for the conformance suite; a template stays as it is. */
     DaemonCommand withConformanceOptions() {
         String extra = CONFORMANCE_OPTIONS.get(name);
-        return extra == null ? this : new DaemonCommand(name, template + " " + extra);
+        return extra == null ? this : new DaemonCommand(name, template + " " + extra, arguments);
+    }
+
+    /**
+     * This command with {@code words} added after the template's, each one argument as it is:
+     * unlike the template's words they are not split on blanks (an --xattrmap may hold newlines).
+     */
+    DaemonCommand withArguments(String... words) {
+        List<String> all = new ArrayList<>(arguments);
+        all.addAll(List.of(words));
+        return new DaemonCommand(name, template, all);
+    }
+
+    /**
+     * This command with {@code options} added at its end (for ours and the Rust virtiofsd, whose
+     * last option wins, they override the preset's).
+     */
+    DaemonCommand withOptions(String options) {
+        return new DaemonCommand(name, template + " " + options);
     }
 
     /** Fetches what the command needs first: the Rust virtiofsd for the rust preset (cached). */
@@ -104,6 +130,7 @@ record DaemonCommand(String name, String template) {
                     .replace("{shared}", shared.toString())
                     .replace("{repo}", repository.toString()));
         }
+        words.addAll(arguments);
         return words;
     }
 }

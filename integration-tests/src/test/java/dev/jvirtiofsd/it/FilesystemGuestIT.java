@@ -31,8 +31,9 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Tag;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A real Linux guest (QEMU, TCG) mounts a directory served by the backend and runs basic file
@@ -58,10 +59,11 @@ class FilesystemGuestIT {
     private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration DAEMON_EXIT_TIMEOUT = Duration.ofSeconds(30);
 
-    @Test
-    void guestRunsBasicFileOperationsOnTheShare() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = GuestPlatform.class, names = {"BOOKWORM", "TRIXIE"})
+    void guestRunsBasicFileOperationsOnTheShare(GuestPlatform platform) throws Exception {
         Path run = GuestFiles.newRunDirectory("filesystem");
-        GuestFiles.buildGuestImage(run.resolve("build-guest.log"));
+        platform.prepare(run.resolve("prepare.log"));
         Path shared = Files.createDirectory(run.resolve("shared"));
         prepareShare(shared);
 
@@ -75,6 +77,7 @@ class FilesystemGuestIT {
             daemon.awaitListening(LISTEN_TIMEOUT);
             outcome = new GuestRun(socket, GuestFiles.scenario("filesystem.sh"), run.resolve("console.log"),
                     run.resolve("run-guest.log"), guestTimeout())
+                    .on(platform)
                     .onHostRequest("create-late-file", () -> createLateFile(shared))
                     .run();
             daemonExit = daemon.awaitExit(DAEMON_EXIT_TIMEOUT);
@@ -83,7 +86,7 @@ class FilesystemGuestIT {
             GuestFiles.deleteTree(socketDir);
         }
 
-        String where = "\n(backend " + command.name() + "; run directory " + run + ")";
+        String where = "\n(backend " + command.name() + "; " + platform + "; run directory " + run + ")";
         List<String> guestProblems = outcome.problems(EXPECTED_CHECKS);
         OptionalInt exit = daemonExit;
         assertAll("guest test against " + command.name(),

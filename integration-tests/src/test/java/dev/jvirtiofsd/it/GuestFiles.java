@@ -64,23 +64,31 @@ final class GuestFiles {
         }
     }
 
-    /** Builds (or finds up to date) the kernel and initramfs, once per JVM. */
+    /** Builds (or finds up to date) the kernel and initramfs of Debian 12's guest, once per JVM. */
     static synchronized void buildGuestImage(Path log) throws IOException, InterruptedException {
         if (imageBuilt) {
             return;
         }
-        Process build = new ProcessBuilder(List.of(script("build-guest.sh").toString()))
+        runScript(List.of(script("build-guest.sh").toString()), java.util.Map.of(), log, BUILD_TIMEOUT);
+        imageBuilt = true;
+    }
+
+    /** Runs a script with {@code environment} added, its output into {@code log}; fails unless it exits 0. */
+    static void runScript(List<String> command, java.util.Map<String, String> environment, Path log, Duration timeout)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .start();
-        if (!ProcessTrees.waitFor(build, BUILD_TIMEOUT)) {
-            throw new IllegalStateException("build-guest.sh did not finish in " + BUILD_TIMEOUT);
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
+        String name = Path.of(command.get(0)).getFileName().toString();
+        if (!ProcessTrees.waitFor(process, timeout)) {
+            ProcessTrees.stop(process);
+            throw new IllegalStateException(name + " did not finish in " + timeout);
         }
-        if (build.exitValue() != 0) {
-            throw new IllegalStateException("build-guest.sh failed (" + build.exitValue() + "):\n"
-                    + Files.readString(log));
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException(name + " failed (" + process.exitValue() + "):\n" + Files.readString(log));
         }
-        imageBuilt = true;
     }
 }

@@ -97,6 +97,12 @@ class GuestHarnessTest {
                 custom.argv(socket, shared, repo));
 
         assertThrows(IllegalArgumentException.class, () -> DaemonCommand.parse("no-such-preset"));
+
+        List<String> extended = ours.withArguments("--xattrmap=:ok:client:::\n:bad:server:::")
+                .withConformanceOptions().argv(socket, shared, repo);
+        assertEquals("--xattrmap=:ok:client:::\n:bad:server:::", extended.get(extended.size() - 1),
+                "kept whole, after the template's words");
+        assertTrue(extended.contains("--posix-lock"));
     }
 
     @Test

@@ -33,6 +33,9 @@ final class GuestRun {
     private final Path consoleLog;
     private final Path outputLog;
     private final Duration timeout;
+    private final List<String> extraArguments = new ArrayList<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
+    private java.util.function.BooleanSupplier stopCondition = () -> false;
 
     GuestRun(Path socket, Path scenario, Path consoleLog, Path outputLog, Duration timeout) {
         this.socket = socket;
@@ -42,6 +45,25 @@ final class GuestRun {
         this.timeout = timeout;
     }
 
+    /** Runs the guest on {@code platform} (its kernel and QEMU); it must be {@link GuestPlatform#prepare prepared}. */
+    GuestRun on(GuestPlatform platform) {
+        environment.putAll(platform.environment());
+        extraArguments.addAll(platform.runGuestArguments());
+        return this;
+    }
+
+    /** More run-guest.sh arguments, e.g. {@code --memory-backend private}. */
+    GuestRun withArguments(String... arguments) {
+        extraArguments.addAll(List.of(arguments));
+        return this;
+    }
+
+    /** Stops the guest early, as soon as {@code condition} holds (checked as the console is read). */
+    GuestRun stopWhen(java.util.function.BooleanSupplier condition) {
+        stopCondition = condition;
+        return this;
+    }
+
     GuestRun onHostRequest(String what, HostAction action) {
         hostActions.put(what, action);
         return this;
@@ -49,22 +71,28 @@ final class GuestRun {
 
     /** Boots the guest and waits until it has powered off (or has been killed at the timeout). */
     GuestOutcome run() throws IOException, InterruptedException {
-        List<String> command = List.of(GuestFiles.script("run-guest.sh").toString(),
+        List<String> command = new ArrayList<>(List.of(GuestFiles.script("run-guest.sh").toString(),
                 "--socket", socket.toString(),
                 "--scenario", scenario.toString(),
                 "--log", consoleLog.toString(),
-                "--timeout", Long.toString(timeout.toSeconds()));
-        Process process = new ProcessBuilder(command)
+                "--timeout", Long.toString(timeout.toSeconds())));
+        command.addAll(extraArguments);
+        ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(outputLog.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .start();
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         ConsoleLog console = new ConsoleLog(consoleLog);
         long deadline = System.nanoTime() + timeout.plus(GRACE).toNanos();
         boolean killed = false;
         try {
             while (process.isAlive()) {
                 console.readNewLines().forEach(this::dispatch);
+                if (stopCondition.getAsBoolean()) {
+                    ProcessTrees.stop(process);
+                    break;
+                }
                 if (System.nanoTime() > deadline) {
                     killed = true;
                     ProcessTrees.stop(process);

@@ -67,7 +67,7 @@ class LibvirtGuestIT {
         assumeTrue(Files.isExecutable(Path.of("/usr/sbin/libvirtd")), "no libvirtd: run scripts/setup-host.sh");
         run = GuestFiles.newRunDirectory("libvirt");
         Files.setPosixFilePermissions(run, PosixFilePermissions.fromString("rwxr-xr-x")); // QEMU runs as libvirt-qemu
-        GuestFiles.buildGuestImage(run.resolve("build-guest.log"));
+        GuestPlatform.BOOKWORM.prepare(run.resolve("build-guest.log")); // libvirt 9.0 and QEMU 7.2 are Debian 12's
         Path packageRoot = run.resolve("package");
         PackageTest.ok("dpkg-deb", "--extract", PackageTest.debianPackage().toString(), packageRoot.toString());
         libvirt = PrivateLibvirt.start(run.resolve("libvirt"), packageRoot);
@@ -244,7 +244,7 @@ class LibvirtGuestIT {
                 + (expect.hostLocks() ? "host" : "guest") + "\nwait=" + (expect.hostEndsRun() ? "yes" : "no") + "\n");
         Path locked = Files.writeString(share.resolve("host-locked.txt"), "locked by the host\n");
         Path kernel = dir.resolve("vmlinuz");
-        Files.copy(GuestFiles.repository().resolve(".cache/guest/vmlinuz"), kernel);
+        Files.copy(GuestPlatform.BOOKWORM.cacheDirectory().resolve("vmlinuz"), kernel);
         Path initramfs = dir.resolve("initramfs.img");
         PackageTest.ok(GuestFiles.script("guest-initramfs.sh").toString(), initramfs.toString(),
                 GuestFiles.scenario("libvirt.sh").toString());

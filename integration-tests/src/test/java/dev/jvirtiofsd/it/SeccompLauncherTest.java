@@ -28,7 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The seccomp filter on the daemon as bin/jvirtiofsd starts it, on each installed JDK: it shows
- * in /proc/PID/status, every kind of request is served under the default ({@code kill}), and a system call
+ * in /proc/PID/status, every kind of request is served under the default ({@code kill}), with inodes
+ * held by O_PATH fd or by file handle (name_to_handle_at, open_by_handle_at), and a system call
  * outside the list (the start-up self-test, see {@link SeccompFilter}) is logged under
  * {@code log} and kills the process under {@code kill}.
  */
@@ -42,8 +43,10 @@ class SeccompLauncherTest {
     @TempDir
     Path tmp;
 
-    static Stream<Arguments> jdksAndPools() {
-        return LauncherTest.javaHomes().flatMap(home -> Stream.of(Arguments.of(home, 0), Arguments.of(home, 2)));
+    /** Each JDK without and with a pool, and with the pool and every inode held by file handle. */
+    static Stream<Arguments> jdksPoolsAndFileHandles() {
+        return LauncherTest.javaHomes().flatMap(home -> Stream.of(Arguments.of(home, 0, "never"),
+                Arguments.of(home, 2, "never"), Arguments.of(home, 2, "mandatory")));
     }
 
     private Process start(String javaHome, boolean selfTest, String... args) throws IOException {
@@ -92,15 +95,15 @@ class SeccompLauncherTest {
         return null;
     }
 
-    @ParameterizedTest(name = "JAVA_HOME={0} pool={1}")
-    @MethodSource("jdksAndPools")
-    void underTheDefaultKillFilterEveryKindOfRequestIsServedAndProcStatusShowsIt(String javaHome, int pool)
-            throws Exception {
+    @ParameterizedTest(name = "JAVA_HOME={0} pool={1} inode-file-handles={2}")
+    @MethodSource("jdksPoolsAndFileHandles")
+    void underTheDefaultKillFilterEveryKindOfRequestIsServedAndProcStatusShowsIt(String javaHome, int pool,
+            String fileHandles) throws Exception {
         Path shared = Files.createDirectory(tmp.resolve("shared"));
         Files.writeString(shared.resolve("from-host"), "host data");
         Path socket = tmp.resolve("vfs.sock");
         Process p = start(javaHome, false, "--socket-path=" + socket, "--shared-dir=" + shared,
-                "--xattr", "--thread-pool-size=" + pool, "--log-level=debug");
+                "--xattr", "--thread-pool-size=" + pool, "--inode-file-handles=" + fileHandles, "--log-level=debug");
         try {
             try (VhostUserFrontend frontend = LaunchedDaemon.connect(socket, p, tmp.resolve("daemon.log"))) {
                 FuseTestClient fuse = new FuseTestClient(frontend);

@@ -189,6 +189,33 @@ class UnprivilegedLauncherTest {
     }
 
     @Test
+    void withoutCapDacReadSearchMandatoryFileHandlesEndStartUpWithTheReason() throws Exception {
+        Process p = startAsNobody(List.of(), "--sandbox=none", "--inode-file-handles=mandatory");
+        try {
+            assertEquals(1, awaitExit(p), this::logText);
+            assertTrue(logText().contains("--inode-file-handles=mandatory: file handles do not work here: cannot open "
+                    + "the file handle of " + shared + ": Operation not permitted (opening file handles needs "
+                    + "CAP_DAC_READ_SEARCH)"), this::logText);
+        } finally {
+            ProcessTrees.stop(p);
+        }
+    }
+
+    @Test
+    void withoutCapDacReadSearchPreferredFileHandlesFallBackToFds() throws Exception {
+        Process p = startAsNobody(List.of(), "--inode-file-handles=prefer");
+        try {
+            assertEquals(NOBODY, serve(p, "by-guest", NOBODY));
+            assertEquals(0, awaitExit(p), this::logText);
+            assertTrue(logText().contains("--inode-file-handles=prefer: file handles do not work here (cannot open "
+                    + "the file handle of " + shared + ": Operation not permitted (opening file handles needs "
+                    + "CAP_DAC_READ_SEARCH)); inodes are held by O_PATH file descriptors"), this::logText);
+        } finally {
+            ProcessTrees.stop(p);
+        }
+    }
+
+    @Test
     void chrootNeedsRoot() throws Exception {
         Process p = startAsNobody(List.of(), "--sandbox=chroot");
         try {

@@ -39,6 +39,11 @@ final class QueueWorker implements Runnable {
     private final long[] scratch = new long[1];
     private final Thread thread;
     private volatile boolean stopRequested;
+    /** Whether a chain was ever available on this queue since it started. */
+    private boolean sawChain;
+    /** Kicks counted since the queue started (the eventfd adds up the frontend's signals). */
+    private long kicks;
+    private boolean emptyKickLogged;
 
     /** Deferred chains not completed yet; guarded by itself, as is {@link #cancelling}. */
     private final Set<DeferredCompletion> deferred = new HashSet<>();
@@ -124,15 +129,20 @@ final class QueueWorker implements Runnable {
                     vring.markBroken("epoll_wait failed: " + Errno.describe(-ready));
                     return;
                 }
+                boolean kicked = false;
                 for (int i = 0; i < ready; i++) {
                     if (epoll.data(i) == KICK) {
                         drainKick();
+                        kicked = true;
                     } else {
                         wake.drain();
                     }
                 }
                 if (!stopRequested && vring.isEnabled() && !vring.isBroken()) {
                     processAvailable();
+                    if (kicked && !sawChain && kicks >= 2) {
+                        warnEmptyKicks();
+                    }
                 }
             }
         } catch (Throwable t) {
@@ -141,8 +151,24 @@ final class QueueWorker implements Runnable {
         }
     }
 
+    /**
+     * A driver kicks after it made a chain available. QEMU kicks each queue once as it starts it;
+     * a second kick that still finds the ring empty means the guest's writes do not reach the
+     * memory this daemon maps: a private mapping in the VMM.
+     */
+    private void warnEmptyKicks() {
+        if (!emptyKickLogged) {
+            emptyKickLogged = true;
+            LOG.error("Queue {} was kicked {} times but its ring holds no request: the guest's memory is not "
+                    + "shared with this daemon; {}", vring.index(), kicks, SharedMemory.HINT);
+        }
+    }
+
     private void drainKick() throws ErrnoException {
         int result = EventFd.read(kickFd, scratch);
+        if (result >= 0) {
+            kicks += scratch[0];
+        }
         if (result < 0 && result != -Errno.EAGAIN) {
             // Not a readable eventfd: stop watching it rather than spin on it.
             epoll.remove(kickFd);
@@ -178,10 +204,12 @@ final class QueueWorker implements Runnable {
                     vring.markBroken(queue.problem());
                     return false;
                 case SplitQueue.BAD_CHAIN:
+                    sawChain = true;
                     vring.warnBadChain(chain.headIndex(), queue.problem());
                     complete(chain, 0);
                     break;
                 default:
+                    sawChain = true;
                     dispatch(chain);
                     break;
             }

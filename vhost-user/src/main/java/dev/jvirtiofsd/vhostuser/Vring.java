@@ -104,15 +104,23 @@ final class Vring {
      */
     String checkAddresses(GuestMemory memory) {
         if (translate(memory, descriptorsUser, SplitQueue.descriptorTableBytes(size)) == GuestMemory.NOT_MAPPED) {
-            return String.format("descriptor table at 0x%x is outside guest memory", descriptorsUser);
+            return String.format("descriptor table at 0x%x is outside guest memory%s", descriptorsUser, hint(memory));
         }
         if (translate(memory, availableUser, SplitQueue.availableRingBytes(size)) == GuestMemory.NOT_MAPPED) {
-            return String.format("available ring at 0x%x is outside guest memory", availableUser);
+            return String.format("available ring at 0x%x is outside guest memory%s", availableUser, hint(memory));
         }
         if (translate(memory, usedUser, SplitQueue.usedRingBytes(size)) == GuestMemory.NOT_MAPPED) {
-            return String.format("used ring at 0x%x is outside guest memory", usedUser);
+            return String.format("used ring at 0x%x is outside guest memory%s", usedUser, hint(memory));
         }
         return null;
+    }
+
+    /**
+     * QEMU hands over only guest RAM that has an fd: without a shared memory backend the rings
+     * lie in memory it never sent. The most common cause by far, so say it.
+     */
+    private static String hint(GuestMemory memory) {
+        return " (the frontend shared " + memory.regionCount() + " memory region(s); " + SharedMemory.HINT + ")";
     }
 
     private static long translate(GuestMemory memory, long userAddress, long length) {

@@ -1,6 +1,7 @@
 package dev.jvirtiofsd.daemon.cli;
 
 import dev.jvirtiofsd.daemon.CachePolicy;
+import dev.jvirtiofsd.daemon.fs.XattrMap;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -11,8 +12,9 @@ import java.util.Locale;
  * The legacy {@code -o opt[,opt...]} syntax of QEMU's C virtiofsd, which libvirt before 10.x
  * passes (e.g. {@code -o source=/srv,cache=always,sandbox=chroot,xattr,flock,posix_lock}).
  * Applied after the separate options, so {@code -o} wins whatever the order, as in the Rust
- * virtiofsd. A value runs from the first {@code =} to the next lone comma: libvirt writes a
- * comma in the shared directory's path as {@code ,,}, and a path may hold {@code =}.
+ * virtiofsd. An element ends at the next lone comma: libvirt writes a comma in the shared
+ * directory's path as {@code ,,}. The path of {@code source=} may also hold {@code =}; other values
+ * may not, as in the Rust virtiofsd.
  */
 final class CompatOptions {
     private CompatOptions() {
@@ -66,6 +68,9 @@ final class CompatOptions {
 
     private static String applyKeyValue(Options o, String e, String key, String value) {
         if (!key.equals("source")) {
+            if (value.indexOf('=') >= 0) {
+                return "Invalid compat argument '-o " + e + "'"; // only a path may hold '=', as in the Rust virtiofsd
+            }
             value = value.trim();
         }
         switch (key) {
@@ -101,6 +106,13 @@ final class CompatOptions {
                     case "namespace": o.sandbox = SandboxMode.NAMESPACE; return null;
                     case "chroot": o.sandbox = SandboxMode.CHROOT; return null;
                     default: return invalidValue(e);
+                }
+            case "xattrmap":
+                try {
+                    o.xattrmap = XattrMap.parse(value);
+                    return null;
+                } catch (XattrMap.SyntaxException x) {
+                    return invalidValue(XattrMapConverter.oneLine(e)) + ": " + x.getMessage();
                 }
             case "modcaps":
                 o.modcaps = value;

@@ -1,6 +1,8 @@
 package dev.jvirtiofsd.daemon.cli;
 
 import dev.jvirtiofsd.daemon.CachePolicy;
+import dev.jvirtiofsd.daemon.fs.InodeFileHandles;
+import dev.jvirtiofsd.daemon.fs.XattrMap;
 import dev.jvirtiofsd.daemon.idmap.IdMapRule;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -53,6 +55,12 @@ public final class Options {
     @Option(names = "--xattr", description = "Enable support for extended attributes")
     public boolean xattr;
 
+    @Option(names = "--xattrmap", paramLabel = "XATTRMAP", converter = XattrMapConverter.class,
+            preprocessor = AttachedValue.class,
+            description = "Add custom rules for translating extended attributes between host and guest "
+                    + "(e.g. :map::user.virtiofs.:); implies --xattr")
+    public XattrMap xattrmap;
+
     @Option(names = "--sandbox", paramLabel = "SANDBOX",
             description = "Sandbox mechanism to isolate the daemon process: namespace, chroot or none. "
                     + "namespace needs the launcher bin/jvirtiofsd, which makes the namespaces (for a user "
@@ -65,6 +73,32 @@ public final class Options {
             description = "Action to take when seccomp finds a not allowed syscall: none, kill, log, trap. "
                     + "[default: kill]")
     public SeccompAction seccomp;
+
+    /** Whether directories on another mount are marked as submounts (FUSE_ATTR_SUBMOUNT). */
+    public boolean announceSubmounts = true;
+
+    @Option(names = "--announce-submounts", description = "Tell the guest which directories are mount points [default]")
+    void announceSubmounts(boolean set) {
+        if (set) {
+            announceSubmounts = true;
+        }
+    }
+
+    @Option(names = "--no-announce-submounts", description = "Do not tell the guest which directories are mount points")
+    void noAnnounceSubmounts(boolean set) {
+        if (set) {
+            announceSubmounts = false;
+        }
+    }
+
+    @Option(names = "--inode-file-handles", paramLabel = "INODE_FILE_HANDLES", preprocessor = EqualsOnly.class,
+            description = "When to reference inodes by file handle instead of an O_PATH file descriptor (never, "
+                    + "prefer, mandatory; write it with '='). never: always O_PATH file descriptors. prefer: file "
+                    + "handles, falling back to O_PATH file descriptors on filesystems that do not support them "
+                    + "(fallback is a deprecated alias). mandatory: always file handles, and start-up fails where "
+                    + "they do not work. File handles let the daemon keep open only the files the guest has open; "
+                    + "opening them needs CAP_DAC_READ_SEARCH, which is then kept. [default: never]")
+    public String inodeFileHandles = "never";
 
     @Option(names = "--cache", paramLabel = "CACHE", defaultValue = "auto",
             description = "The caching policy the file system should use: auto, always, never, metadata. "
@@ -131,7 +165,7 @@ public final class Options {
     @Option(names = "--readonly", description = "Disable write operations on the shared directory")
     public boolean readonly;
 
-    @Option(names = "--modcaps", paramLabel = "MODCAPS",
+    @Option(names = "--modcaps", paramLabel = "MODCAPS", preprocessor = AttachedValue.class,
             description = "Modify the list of capabilities kept when running as root, e.g. "
                     + "--modcaps=+sys_admin:-mknod (write it with '=': the value starts with a sign)")
     public String modcaps;
@@ -162,7 +196,7 @@ public final class Options {
                     + "loglevel= (or log_level=), sandbox=, "
                     + "[no_]xattr, [no_]readdirplus, [no_]writeback, [no_]allow_direct_io, announce_submounts, "
                     + "[no_]killpriv_v2, [no_]posix_acl, [no_]security_label, [no_]posix_lock, [no_]flock, "
-                    + "thread_pool_size=, modcaps=")
+                    + "thread_pool_size=, modcaps=, xattrmap=")
     public List<String> compatOptions = new ArrayList<>();
 
     @Option(names = "--print-capabilities",
@@ -175,6 +209,19 @@ public final class Options {
 
     @Option(names = "-f", hidden = true, description = "Foreground operation (always on) [deprecated]")
     public boolean foreground;
+
+    /** {@code --inode-file-handles} as a mode (fallback is prefer); valid once {@link #validate()} passed. */
+    public InodeFileHandles inodeFileHandlesMode() {
+        switch (inodeFileHandles) {
+            case "prefer":
+            case "fallback":
+                return InodeFileHandles.PREFER;
+            case "mandatory":
+                return InodeFileHandles.MANDATORY;
+            default:
+                return InodeFileHandles.NEVER;
+        }
+    }
 
     /** The socket path from --socket-path or its deprecated alias --socket. */
     public Path effectiveSocketPath() {
@@ -194,7 +241,7 @@ public final class Options {
         if (debug) {
             logLevel = LogLevel.DEBUG;
         }
-        if (posixAcl || securityLabel) {
+        if (posixAcl || securityLabel || xattrmap != null) {
             xattr = true;
         }
         if (posixAcl && !(translateUid.isEmpty() && translateGid.isEmpty())) {
@@ -235,6 +282,10 @@ public final class Options {
             gidMaps = gidMap.stream().map(v -> UserNamespaceMap.parse("--gid-map", v)).toList();
         } catch (IllegalArgumentException e) {
             return e.getMessage();
+        }
+        if (!List.of("never", "prefer", "mandatory", "fallback").contains(inodeFileHandles)) {
+            return "invalid value '" + inodeFileHandles + "' for '--inode-file-handles=<INODE_FILE_HANDLES>': "
+                    + "invalid inode file handles mode (never, prefer, mandatory)";
         }
         if (tag != null) {
             int len = tag.getBytes(StandardCharsets.UTF_8).length;

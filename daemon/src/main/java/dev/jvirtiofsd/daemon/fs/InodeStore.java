@@ -3,6 +3,7 @@ package dev.jvirtiofsd.daemon.fs;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
+import dev.jvirtiofsd.daemon.sys.Errno;
 import dev.jvirtiofsd.daemon.sys.Stat;
 import dev.jvirtiofsd.daemon.sys.Syscalls;
 
@@ -10,14 +11,24 @@ import dev.jvirtiofsd.daemon.sys.Syscalls;
  * The node ids the guest holds, each mapped to an {@link Inode}; and the same inodes by host
  * identity, so that a second lookup of a file returns the node id it already has.
  *
+ * <p>Identity: an inode held by its fd is found by (st_dev, st_ino, mount id); the fd pins the
+ * file, so that inode number cannot be reused while the node exists. An inode held by a file
+ * handle pins nothing: its file may be deleted and the number given to a new file, so it is found
+ * by its handle only, which carries the inode's generation (as in the Rust virtiofsd).
+ *
  * <p>Node ids are never reused: the root is 1, the others count up from 2 for the life of the
  * store. Every method is safe to call from several threads.
  */
 final class InodeStore {
     static final long ROOT_ID = 1;
+    /** Per thread: why the last {@link #acquire} failed. */
+    private static final ThreadLocal<int[]> FAILURE = ThreadLocal.withInitial(() -> new int[] {-Errno.EBADF});
 
     private final ConcurrentHashMap<Long, Inode> byId = new ConcurrentHashMap<>();
+    /** The inodes held by fd. */
     private final ConcurrentHashMap<InodeKey, Inode> byKey = new ConcurrentHashMap<>();
+    /** The inodes held by file handle. */
+    private final ConcurrentHashMap<FileHandle, Inode> byHandle = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(ROOT_ID + 1);
 
     /** Installs the root (node id 1) with a lookup count of 2, as libfuse does. Takes over {@code fd}. */
@@ -30,14 +41,24 @@ final class InodeStore {
 
     /**
      * The inode with node id {@code id}, pinned (the caller must {@link Inode#unpin()} it), or
-     * null if there is none.
+     * null if there is none or it cannot be opened; then {@link #failure()} tells why.
      */
     Inode acquire(long id) {
         Inode inode = byId.get(id);
-        if (inode == null || !inode.pin()) {
+        int ret = inode == null ? -Errno.EBADF : inode.pin();
+        if (ret < 0) {
+            FAILURE.get()[0] = ret;
             return null;
         }
         return inode;
+    }
+
+    /**
+     * Why this thread's last {@link #acquire} answered null: -EBADF for an unknown node, or the
+     * errno of opening its file handle (ESTALE when the file is gone).
+     */
+    static int failure() {
+        return FAILURE.get()[0];
     }
 
     /**
@@ -64,6 +85,44 @@ final class InodeStore {
         return inode;
     }
 
+    /**
+     * One more lookup of the file known by {@code handle} (or, with {@code key}, held by an fd)
+     * if it has a live node: that node, or null if there is none.
+     */
+    Inode addLookupOfKnown(InodeKey key, FileHandle handle) {
+        Inode held = byKey.get(key);
+        if (held != null && held.incrementLookup()) {
+            return held;
+        }
+        Inode known = byHandle.get(handle);
+        if (known != null && known.incrementLookup()) {
+            return known;
+        }
+        return null;
+    }
+
+    /**
+     * Registers one lookup of the file known by {@code handle} on {@code mount} (one use of the
+     * mount fd, taken over: released here if the file already has a live node, whose count then
+     * goes up), with identity {@code key} and type {@code fileType}.
+     */
+    Inode addLookup(FileHandle handle, MountFds.MountFd mount, InodeKey key, int fileType) {
+        Inode[] created = new Inode[1];
+        Inode inode = byHandle.compute(handle, (h, existing) -> {
+            if (existing != null && existing.incrementLookup()) {
+                return existing;
+            }
+            Inode fresh = new Inode(nextId.getAndIncrement(), h, mount, key, fileType, 1);
+            byId.put(fresh.id, fresh);
+            created[0] = fresh;
+            return fresh;
+        });
+        if (inode != created[0]) {
+            mount.release();
+        }
+        return inode;
+    }
+
     /** Subtracts {@code n} lookups from node {@code id}; at zero the node is dropped. Unknown ids are ignored. */
     void forget(long id, long n) {
         Inode inode = byId.get(id);
@@ -75,10 +134,7 @@ final class InodeStore {
     /** Drops every node (DESTROY, or INIT starting over). Requests still running keep their pins until they finish. */
     void clear() {
         for (Inode inode : byId.values()) {
-            if (byId.remove(inode.id, inode)) {
-                byKey.remove(inode.key, inode);
-                inode.unpin();
-            }
+            drop(inode);
         }
     }
 
@@ -88,8 +144,12 @@ final class InodeStore {
 
     private void drop(Inode inode) {
         if (byId.remove(inode.id, inode)) {
-            byKey.remove(inode.key, inode);
-            inode.unpin();
+            if (inode.handle == null) {
+                byKey.remove(inode.key, inode);
+            } else {
+                byHandle.remove(inode.handle, inode);
+            }
+            inode.unregister();
         }
     }
 

@@ -24,6 +24,8 @@ public final class PassthroughConfig {
     private final boolean killprivV2;
     private final boolean posixLocks;
     private final boolean flockLocks;
+    private final XattrMap xattrMap;
+    private final InodeFileHandles inodeFileHandles;
 
     private PassthroughConfig(Builder b) {
         this.sharedDir = b.sharedDir;
@@ -41,6 +43,8 @@ public final class PassthroughConfig {
         this.killprivV2 = b.killprivV2;
         this.posixLocks = b.posixLocks;
         this.flockLocks = b.flockLocks;
+        this.xattrMap = b.xattrMap;
+        this.inodeFileHandles = b.inodeFileHandles;
     }
 
     public static Builder builder(Path sharedDir) {
@@ -122,6 +126,19 @@ public final class PassthroughConfig {
         return flockLocks;
     }
 
+    /** The xattr name rules ({@code --xattrmap}); null: names pass unchanged. */
+    public XattrMap xattrMap() {
+        return xattrMap;
+    }
+
+    /**
+     * Whether inodes are held as file handles ({@code --inode-file-handles}); the caller has
+     * checked that they work here ({@link PassthroughFs#probeFileHandles}).
+     */
+    public InodeFileHandles inodeFileHandles() {
+        return inodeFileHandles;
+    }
+
     public static final class Builder {
         private final Path sharedDir;
         private CachePolicy cachePolicy = CachePolicy.AUTO;
@@ -138,6 +155,8 @@ public final class PassthroughConfig {
         private boolean killprivV2;
         private boolean posixLocks;
         private boolean flockLocks;
+        private XattrMap xattrMap;
+        private InodeFileHandles inodeFileHandles = InodeFileHandles.NEVER;
 
         private Builder(Path sharedDir) {
             this.sharedDir = Objects.requireNonNull(sharedDir, "sharedDir");
@@ -210,6 +229,16 @@ public final class PassthroughConfig {
 
         public Builder flockLocks(boolean value) {
             this.flockLocks = value;
+            return this;
+        }
+
+        public Builder xattrMap(XattrMap value) {
+            this.xattrMap = value;
+            return this;
+        }
+
+        public Builder inodeFileHandles(InodeFileHandles value) {
+            this.inodeFileHandles = Objects.requireNonNull(value, "inodeFileHandles");
             return this;
         }
 

@@ -11,6 +11,7 @@ import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_SIZE;
 import static dev.jvirtiofsd.daemon.fs.FuseFlags.FATTR_UID;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
@@ -31,7 +32,9 @@ import dev.jvirtiofsd.daemon.sys.VectoredIo;
 
 /**
  * The host side of every FUSE operation: a shared directory served through O_PATH fds, one per
- * inode the guest knows, and *at calls relative to them.
+ * inode the guest knows, and *at calls relative to them. With {@code --inode-file-handles} an
+ * inode is held as a file handle instead and opened by handle for the requests that use it
+ * ({@link Inode}), so only the files the guest has open stay open.
  *
  * <p>Confinement does not rest on a sandbox: every guest name is a single checked component
  * ({@link Names}), resolved relative to its parent's fd with O_NOFOLLOW (and openat2
@@ -63,11 +66,15 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     private final PassthroughConfig config;
     private final IdTranslation ids;
     private final ProcSelfFd procSelfFd;
+    private final XattrNames xattrNames;
+    private final RenamedCapability capability;
     private final XattrAccess xattrs;
     private final SecurityLabels labels;
     private final boolean openat2;
     private final byte[] sharedDirPath;
     private final InodeStore inodes = new InodeStore();
+    /** Null with --inode-file-handles=never. */
+    private final FileHandles fileHandles;
     private final HandleTable handles = new HandleTable();
     private final LockTable locks;
     private final Object initLock = new Object();
@@ -91,13 +98,35 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         this.config = config;
         this.ids = config.idTranslation();
         this.procSelfFd = ProcSelfFd.open(config.procSelfFdPath());
-        this.xattrs = new XattrAccess(procSelfFd);
-        this.labels = new SecurityLabels(procSelfFd);
+        this.xattrNames = new XattrNames(config.xattrMap());
+        this.capability = new RenamedCapability(xattrNames.renamedCapability(), procSelfFd);
+        this.xattrs = new XattrAccess(procSelfFd, xattrNames, capability);
+        this.labels = new SecurityLabels(procSelfFd, xattrNames);
         this.locks = new LockTable(procSelfFd, handles, config.posixLocks(), config.flockLocks());
         this.openat2 = config.useOpenat2() && Syscalls.openat2Supported();
+        this.fileHandles = config.inodeFileHandles() == InodeFileHandles.NEVER ? null
+                : new FileHandles(config.inodeFileHandles(), procSelfFd);
         this.sharedDirPath = config.sharedDir().toString().getBytes(StandardCharsets.UTF_8);
         Syscalls.umask(0);
-        LOG.debug("passthrough of {}: openat2 {}", config.sharedDir(), openat2 ? "in use" : "not in use");
+        LOG.debug("passthrough of {}: openat2 {}, inode file handles {}", config.sharedDir(),
+                openat2 ? "in use" : "not in use", config.inodeFileHandles());
+    }
+
+    /**
+     * Whether inodes can be held as file handles for {@code dir} in this process as it runs now
+     * (its filesystem gives handles, and opening one is allowed: CAP_DAC_READ_SEARCH). The Rust
+     * virtiofsd's start-up check: in prefer mode a failure turns handles off, in mandatory mode it
+     * is fatal.
+     *
+     * @param procSelfFdPath where this process's fd magic links are
+     * @return null if they work, else a one-line reason
+     */
+    public static String probeFileHandles(Path dir, String procSelfFdPath) {
+        try (ProcSelfFd proc = ProcSelfFd.open(procSelfFdPath)) {
+            return FileHandles.probe(dir, proc);
+        } catch (ErrnoException e) {
+            return e.getMessage();
+        }
     }
 
     /** Whether names are resolved with openat2 (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS). */
@@ -132,7 +161,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             writeback = config.writeback() && (negotiatedFlags & FuseFlags.FUSE_WRITEBACK_CACHE) != 0;
             announceSubmounts = config.announceSubmounts() && (negotiatedFlags & FuseFlags.FUSE_SUBMOUNTS) != 0;
             applyRequestUmask = config.posixAcl() && (negotiatedFlags & IdentityFlags.FUSE_DONT_MASK) != 0;
-            xattrs.serveAcls(config.posixAcl() && (negotiatedFlags & IdentityFlags.FUSE_POSIX_ACL) != 0);
+            xattrNames.serveAcls(config.posixAcl() && (negotiatedFlags & IdentityFlags.FUSE_POSIX_ACL) != 0);
             supplementaryGroupsKnown = (negotiatedFlags & IdentityFlags.FUSE_CREATE_SUPP_GROUP) != 0;
             labelNewNodes = config.securityLabel() && (negotiatedFlags & IdentityFlags.FUSE_SECURITY_CTX) != 0;
             killprivV2 = config.killprivV2() && (negotiatedFlags & IdentityFlags.FUSE_HANDLE_KILLPRIV_V2) != 0;
@@ -155,7 +184,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         announceSubmounts = false;
         rootKey = null;
         applyRequestUmask = false;
-        xattrs.serveAcls(false);
+        xattrNames.serveAcls(false);
         supplementaryGroupsKnown = false;
         labelNewNodes = false;
         killprivV2 = false;
@@ -175,7 +204,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     public int lookup(RequestContext ctx, long parent, byte[] name, Entry out) {
         Inode dir = inodes.acquire(parent);
         if (dir == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             if (Names.isDot(name)) {
@@ -200,11 +229,11 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     }
 
     private int lookupChild(Inode dir, byte[] name, Entry out) {
-        int fd = openChild(dir.fd, name, PATH_FLAGS, 0);
+        int fd = openChild(dir.fd(), name, PATH_FLAGS, 0);
         if (fd < 0) {
             return fd;
         }
-        return enter(fd, dir.key, out);
+        return enter(fd, dir, out);
     }
 
     /** "." (and ".." at the root): the node itself, one more lookup. */
@@ -213,7 +242,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             return -Errno.EBADF;
         }
         Stat st = STAT.get();
-        int ret = Syscalls.fstat(inode.fd, st);
+        int ret = Syscalls.fstat(inode.fd(), st);
         if (ret < 0) {
             inodes.forget(inode.id, 1);
             return ret;
@@ -228,7 +257,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
      * plain openat: with RESOLVE_IN_ROOT the directory itself would be the root, and its own "..".
      */
     private int lookupParent(Inode dir, Entry out) {
-        int fd = Syscalls.openat(dir.fd, DOT_DOT, Fcntl.O_PATH | Fcntl.O_DIRECTORY | Fcntl.O_NOFOLLOW
+        int fd = Syscalls.openat(dir.fd(), DOT_DOT, Fcntl.O_PATH | Fcntl.O_DIRECTORY | Fcntl.O_NOFOLLOW
                 | Fcntl.O_CLOEXEC, 0);
         if (fd < 0) {
             return fd;
@@ -254,17 +283,57 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         return Syscalls.openat(dirFd, name, all, mode);
     }
 
-    /** Registers one lookup of the file behind O_PATH fd {@code fd} (taken over) and fills {@code out}. */
-    private int enter(int fd, InodeKey parentKey, Entry out) {
+    /**
+     * Registers one lookup of the file behind O_PATH fd {@code fd} (taken over) and fills
+     * {@code out}. {@code parent} is the directory it was found in (pinned), null for "..".
+     */
+    private int enter(int fd, Inode parent, Entry out) {
         Stat st = STAT.get();
         int ret = Syscalls.fstat(fd, st);
         if (ret < 0) {
             Syscalls.close(fd);
             return ret;
         }
-        Inode inode = inodes.addLookup(fd, st);
-        fillEntry(out, inode.id, st, parentKey);
+        Inode inode;
+        if (fileHandles == null) {
+            inode = inodes.addLookup(fd, st);
+        } else {
+            try {
+                inode = addLookupByHandle(fd, parent, st);
+            } catch (ErrnoException e) {
+                Syscalls.close(fd);
+                return -e.errno();
+            }
+        }
+        fillEntry(out, inode.id, st, parent != null ? parent.key : null);
         return 0;
+    }
+
+    /**
+     * One lookup of the file behind {@code fd} (taken over) held by its file handle, or by
+     * {@code fd} where it has none (prefer mode). A new handle's mount fd comes from the parent
+     * when that is on the same mount, else from the file itself (the root of a mount).
+     */
+    private Inode addLookupByHandle(int fd, Inode parent, Stat st) throws ErrnoException {
+        FileHandle handle = fileHandles.handleOf(fd, st);
+        if (handle == null) {
+            return inodes.addLookup(fd, st);
+        }
+        InodeKey key = InodeStore.keyOf(st);
+        Inode known = inodes.addLookupOfKnown(key, handle);
+        if (known != null) {
+            Syscalls.close(fd);
+            return known;
+        }
+        boolean fromParent = parent != null && parent.key.mntId() == handle.mountId;
+        MountFds.MountFd mount = fromParent
+                ? fileHandles.mountFor(handle, parent.fd(), parent.fileType)
+                : fileHandles.mountFor(handle, fd, st.fileType());
+        if (mount == null) {
+            return inodes.addLookup(fd, st);
+        }
+        Syscalls.close(fd);
+        return inodes.addLookup(handle, mount, key, st.fileType());
     }
 
     private void fillEntry(Entry out, long nodeId, Stat st, InodeKey parentKey) {
@@ -323,11 +392,11 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     public int getattr(RequestContext ctx, long nodeId, long fh, Attr out) {
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             Stat st = STAT.get();
-            int ret = Syscalls.fstat(inode.fd, st);
+            int ret = Syscalls.fstat(inode.fd(), st);
             if (ret < 0) {
                 return ret;
             }
@@ -342,7 +411,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     public int setattr(RequestContext ctx, long nodeId, SetAttrRequest in, Attr out) {
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         Handle handle = null;
         int truncateFd = -1;
@@ -358,7 +427,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
                 if (!isOpenable(inode)) {
                     return -Errno.EINVAL; // truncate(2) of anything but a file or directory
                 }
-                truncateFd = procSelfFd.reopen(inode.fd, Fcntl.O_RDWR | Fcntl.O_NONBLOCK);
+                truncateFd = procSelfFd.reopen(inode.fd(), Fcntl.O_RDWR | Fcntl.O_NONBLOCK);
                 if (truncateFd < 0) {
                     return truncateFd;
                 }
@@ -368,7 +437,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
                 return ret;
             }
             Stat st = STAT.get();
-            ret = Syscalls.fstat(inode.fd, st);
+            ret = Syscalls.fstat(inode.fd(), st);
             if (ret < 0) {
                 return ret;
             }
@@ -413,19 +482,31 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
                 return -Errno.EOPNOTSUPP; // Linux has no symlink modes (fchmodat2 AT_SYMLINK_NOFOLLOW answers so)
             }
             int mode = in.mode & 07777;
-            ret = handle != null ? Syscalls.fchmod(handle.fd, mode) : procSelfFd.chmod(inode.fd, mode);
+            ret = handle != null ? Syscalls.fchmod(handle.fd, mode) : procSelfFd.chmod(inode.fd(), mode);
             if (ret < 0) {
                 return ret;
             }
         }
         if ((valid & (FATTR_UID | FATTR_GID)) != 0) {
-            ret = Syscalls.fchownat(inode.fd, null, uid, gid, Fcntl.AT_EMPTY_PATH | Fcntl.AT_SYMLINK_NOFOLLOW);
+            if (inode.fileType == FileMode.S_IFREG) { // a renamed security.capability: see RenamedCapability
+                ret = capability.dropThroughPath(inode.fd());
+                if (ret < 0) {
+                    return ret;
+                }
+            }
+            ret = Syscalls.fchownat(inode.fd(), null, uid, gid, Fcntl.AT_EMPTY_PATH | Fcntl.AT_SYMLINK_NOFOLLOW);
             if (ret < 0) {
                 return ret;
             }
         }
         if ((valid & FATTR_SIZE) != 0) {
             int fd = handle != null ? handle.fd : truncateFd;
+            if (inode.fileType == FileMode.S_IFREG) { // as for chown
+                ret = capability.dropFrom(fd);
+                if (ret < 0) {
+                    return ret;
+                }
+            }
             if (killprivV2 && (valid & IdentityFlags.FATTR_KILL_SUIDGID) != 0) {
                 try (FsetidDropped dropped = FsetidDropped.enter()) {
                     ret = dropped.error() < 0 ? dropped.error() : Syscalls.ftruncate(fd, in.size);
@@ -456,7 +537,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             }
             ret = handle != null
                     ? Syscalls.futimens(handle.fd, atimeSec, atimeNsec, mtimeSec, mtimeNsec)
-                    : procSelfFd.utimens(inode.fd, atimeSec, atimeNsec, mtimeSec, mtimeNsec);
+                    : procSelfFd.utimens(inode.fd(), atimeSec, atimeNsec, mtimeSec, mtimeNsec);
             if (ret < 0) {
                 return ret;
             }
@@ -468,10 +549,10 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     public int readlink(RequestContext ctx, long nodeId, byte[] buf) {
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
-            return Syscalls.readlinkat(inode.fd, null, buf);
+            return Syscalls.readlinkat(inode.fd(), null, buf);
         } finally {
             inode.unpin();
         }
@@ -490,12 +571,12 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode dir = inodes.acquire(parent);
         if (dir == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             int ret;
             try (Credentials creds = creator(ctx, -1)) {
-                ret = creds.error() < 0 ? creds.error() : Syscalls.symlinkat(target, dir.fd, name);
+                ret = creds.error() < 0 ? creds.error() : Syscalls.symlinkat(target, dir.fd(), name);
             }
             return ret < 0 ? ret : finishCreate(ctx, dir, name, false, out);
         } finally {
@@ -511,13 +592,13 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode dir = inodes.acquire(parent);
         if (dir == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             int ret;
             try (Credentials creds = creator(ctx, umask)) {
                 ret = creds.error() < 0 ? creds.error()
-                        : Syscalls.mknodat(dir.fd, name, mode & (FileMode.S_IFMT | 07777), Integer.toUnsignedLong(rdev));
+                        : Syscalls.mknodat(dir.fd(), name, mode & (FileMode.S_IFMT | 07777), Integer.toUnsignedLong(rdev));
             }
             return ret < 0 ? ret : finishCreate(ctx, dir, name, false, out);
         } finally {
@@ -533,12 +614,12 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode dir = inodes.acquire(parent);
         if (dir == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             int ret;
             try (Credentials creds = creator(ctx, umask)) {
-                ret = creds.error() < 0 ? creds.error() : Syscalls.mkdirat(dir.fd, name, mode & 07777);
+                ret = creds.error() < 0 ? creds.error() : Syscalls.mkdirat(dir.fd(), name, mode & 07777);
             }
             return ret < 0 ? ret : finishCreate(ctx, dir, name, true, out);
         } finally {
@@ -559,16 +640,16 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         if (!labelNewNodes || !ctx.hasSecurityContext()) {
             return lookupChild(dir, name, out);
         }
-        int fd = openChild(dir.fd, name, PATH_FLAGS, 0);
+        int fd = openChild(dir.fd(), name, PATH_FLAGS, 0);
         if (fd < 0) {
             return fd;
         }
-        int ret = labels.labelPath(fd, dir.fd, name, directory, ctx);
+        int ret = labels.labelPath(fd, dir.fd(), name, directory, ctx);
         if (ret < 0) {
             Syscalls.close(fd);
             return ret;
         }
-        return enter(fd, dir.key, out);
+        return enter(fd, dir, out);
     }
 
     @Override
@@ -588,10 +669,10 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode dir = inodes.acquire(parent);
         if (dir == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
-            return Syscalls.unlinkat(dir.fd, name, flags);
+            return Syscalls.unlinkat(dir.fd(), name, flags);
         } finally {
             dir.unpin();
         }
@@ -608,16 +689,16 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode from = inodes.acquire(oldParent);
         if (from == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             Inode to = inodes.acquire(newParent);
             if (to == null) {
-                return -Errno.EBADF;
+                return InodeStore.failure();
             }
             try {
                 int known = flags & (Fcntl.RENAME_NOREPLACE | Fcntl.RENAME_EXCHANGE | Fcntl.RENAME_WHITEOUT);
-                return Syscalls.renameat2(from.fd, oldName, to.fd, newName, known);
+                return Syscalls.renameat2(from.fd(), oldName, to.fd(), newName, known);
             } finally {
                 to.unpin();
             }
@@ -634,15 +715,15 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             Inode dir = inodes.acquire(newParent);
             if (dir == null) {
-                return -Errno.EBADF;
+                return InodeStore.failure();
             }
             try {
-                int ret = procSelfFd.link(inode.fd, dir.fd, newName);
+                int ret = procSelfFd.link(inode.fd(), dir.fd(), newName);
                 return ret < 0 ? ret : lookupChild(dir, newName, out);
             } finally {
                 dir.unpin();
@@ -689,7 +770,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     private int openHandle(long nodeId, int hostFlags, OpenResult out) {
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             if (!isOpenable(inode)) {
@@ -700,9 +781,16 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             if ((hostFlags & Fcntl.O_DIRECTORY) != 0 && inode.fileType != FileMode.S_IFDIR) {
                 return -Errno.ENOTDIR;
             }
-            int fd = procSelfFd.reopen(inode.fd, hostFlags);
+            int fd = procSelfFd.reopen(inode.fd(), hostFlags);
             if (fd < 0) {
                 return fd;
+            }
+            if ((hostFlags & Fcntl.O_TRUNC) != 0 && inode.fileType == FileMode.S_IFREG) { // see RenamedCapability
+                int ret = capability.dropFrom(fd);
+                if (ret < 0) {
+                    Syscalls.close(fd);
+                    return ret;
+                }
             }
             out.fh = handles.add(nodeId, fd);
             out.openFlags = 0;
@@ -721,13 +809,13 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode dir = inodes.acquire(parent);
         if (dir == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             int hostFlags = hostOpenFlags(flags) | Fcntl.O_CREAT | Fcntl.O_EXCL;
             int fd;
             try (Credentials creds = creator(ctx, umask)) {
-                fd = creds.error() < 0 ? creds.error() : openChild(dir.fd, name, hostFlags, mode & 07777);
+                fd = creds.error() < 0 ? creds.error() : openChild(dir.fd(), name, hostFlags, mode & 07777);
             }
             if (fd == -Errno.EEXIST && (flags & Fcntl.O_EXCL) == 0) {
                 return openExisting(ctx, dir, name, flags, entry, open);
@@ -736,7 +824,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
                 return fd;
             }
             if (labelNewNodes && ctx.hasSecurityContext()) {
-                int ret = labels.labelOpened(fd, dir.fd, name, ctx);
+                int ret = labels.labelOpened(fd, dir.fd(), name, ctx);
                 if (ret < 0) {
                     Syscalls.close(fd);
                     return ret;
@@ -748,7 +836,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
                 Syscalls.close(fd);
                 return pathFd;
             }
-            int ret = enter(pathFd, dir.key, entry);
+            int ret = enter(pathFd, dir, entry);
             if (ret < 0) {
                 Syscalls.close(fd);
                 return ret;
@@ -799,6 +887,10 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             // except when the guest's page cache decides the offsets (writeback, cached writes).
             boolean append = (fileFlags & Fcntl.O_APPEND) != 0 && !writeback
                     && (writeFlags & FuseFlags.FUSE_WRITE_CACHE) == 0;
+            int capabilities = capability.dropFrom(handle.fd); // a renamed security.capability: see RenamedCapability
+            if (capabilities < 0) {
+                return capabilities;
+            }
             if (killprivV2 && (writeFlags & IdentityFlags.FUSE_WRITE_KILL_SUIDGID) != 0 && hasSetIdBits(handle.fd)) {
                 // Written as by the guest's unprivileged writer: the host kernel clears suid/sgid.
                 try (FsetidDropped dropped = FsetidDropped.enter()) {
@@ -953,11 +1045,11 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     public int statfs(RequestContext ctx, long nodeId, StatFs out) {
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             StatVfs vfs = STATVFS.get();
-            int ret = Syscalls.fstatvfs(inode.fd, vfs);
+            int ret = Syscalls.fstatvfs(inode.fd(), vfs);
             if (ret < 0) {
                 return ret;
             }
@@ -979,11 +1071,11 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     public int access(RequestContext ctx, long nodeId, int mask) {
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             Stat st = STAT.get();
-            int ret = Syscalls.fstat(inode.fd, st);
+            int ret = Syscalls.fstat(inode.fd(), st);
             if (ret < 0) {
                 return ret;
             }
@@ -999,13 +1091,13 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     public int syncfs(RequestContext ctx, long nodeId) {
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             if (!isOpenable(inode)) {
                 return -Errno.EBADF;
             }
-            int fd = procSelfFd.reopen(inode.fd, Fcntl.O_RDONLY);
+            int fd = procSelfFd.reopen(inode.fd(), Fcntl.O_RDONLY);
             if (fd < 0) {
                 return fd;
             }
@@ -1028,7 +1120,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             return xattrs.set(inode, name, value, flags, ctx.killSuidgid);
@@ -1044,7 +1136,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             return xattrs.get(inode, name, buf);
@@ -1060,7 +1152,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             return xattrs.list(inode, buf);
@@ -1076,7 +1168,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
         }
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             return xattrs.remove(inode, name);
@@ -1099,13 +1191,13 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
                        OpenResult open) {
         Inode dir = inodes.acquire(parent);
         if (dir == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             int hostFlags = (hostOpenFlags(flags) & ~Fcntl.O_DIRECTORY) | Fcntl.O_TMPFILE | (flags & Fcntl.O_EXCL);
             int fd;
             try (Credentials creds = creator(ctx, umask)) {
-                fd = creds.error() < 0 ? creds.error() : Syscalls.openat(dir.fd, DOT, hostFlags, mode & 07777);
+                fd = creds.error() < 0 ? creds.error() : Syscalls.openat(dir.fd(), DOT, hostFlags, mode & 07777);
             }
             if (fd < 0) {
                 return fd;
@@ -1130,7 +1222,7 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
             Syscalls.close(fd);
             return pathFd;
         }
-        int ret = enter(pathFd, dir.key, entry);
+        int ret = enter(pathFd, dir, entry);
         if (ret < 0) {
             Syscalls.close(fd);
             return ret;
@@ -1145,11 +1237,11 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
     public int statx(RequestContext ctx, long nodeId, int sxFlags, int sxMask, StatxAttr out) {
         Inode inode = inodes.acquire(nodeId);
         if (inode == null) {
-            return -Errno.EBADF;
+            return InodeStore.failure();
         }
         try {
             Stat st = STAT.get();
-            int ret = Syscalls.statx(inode.fd, null, Fcntl.AT_EMPTY_PATH | Fcntl.AT_SYMLINK_NOFOLLOW
+            int ret = Syscalls.statx(inode.fd(), null, Fcntl.AT_EMPTY_PATH | Fcntl.AT_SYMLINK_NOFOLLOW
                     | (sxFlags & STATX_SYNC_TYPE), Syscalls.STATX_BASIC_STATS | Syscalls.STATX_BTIME, st);
             if (ret < 0) {
                 return ret;
@@ -1245,6 +1337,24 @@ public final class PassthroughFs implements FileSystem, AutoCloseable {
 
     int inodeCount() {
         return inodes.size();
+    }
+
+    /** Whether node {@code nodeId} is held by a file handle (false: by an fd, or unknown). */
+    boolean heldByHandle(long nodeId) {
+        Inode inode = inodes.acquire(nodeId);
+        if (inode == null) {
+            return false;
+        }
+        try {
+            return inode.handle != null;
+        } finally {
+            inode.unpin();
+        }
+    }
+
+    /** How many mount fds file handles are opened against. */
+    int mountFdCount() {
+        return fileHandles == null ? 0 : fileHandles.mountFdCount();
     }
 
     int handleCount() {

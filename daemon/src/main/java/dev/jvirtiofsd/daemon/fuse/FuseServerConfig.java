@@ -17,10 +17,12 @@ import java.util.Objects;
  * @param killprivV2 offer HANDLE_KILLPRIV_V2 ({@code --killpriv-v2})
  * @param posixLocks offer POSIX_LOCKS and serve GETLK/SETLK/SETLKW ({@code -o posix_lock})
  * @param flockLocks offer FLOCK_LOCKS ({@code -o flock})
+ * @param announceSubmounts offer SUBMOUNTS, so that the guest mounts each directory marked
+ *     FUSE_ATTR_SUBMOUNT as a filesystem of its own (off with {@code --no-announce-submounts})
  */
 public record FuseServerConfig(CachePolicy cachePolicy, boolean readdirplus, boolean writeback, boolean xattr,
                                boolean allowMmap, boolean posixAcl, boolean securityLabel, boolean killprivV2,
-                               boolean posixLocks, boolean flockLocks) {
+                               boolean posixLocks, boolean flockLocks, boolean announceSubmounts) {
 
     public FuseServerConfig {
         Objects.requireNonNull(cachePolicy, "cachePolicy");
@@ -28,10 +30,10 @@ public record FuseServerConfig(CachePolicy cachePolicy, boolean readdirplus, boo
 
     /** The four settings of the foundation; every later feature off. */
     public FuseServerConfig(CachePolicy cachePolicy, boolean readdirplus, boolean writeback, boolean xattr) {
-        this(cachePolicy, readdirplus, writeback, xattr, false, false, false, false, false, false);
+        this(cachePolicy, readdirplus, writeback, xattr, false, false, false, false, false, false, false);
     }
 
-    /** The Rust virtiofsd's defaults: cache auto, readdirplus on, everything else off. */
+    /** Cache auto and readdirplus on, every other feature off (the daemon sets each from its options). */
     public static FuseServerConfig defaults() {
         return new FuseServerConfig(CachePolicy.AUTO, true, false, false);
     }
@@ -43,31 +45,36 @@ public record FuseServerConfig(CachePolicy cachePolicy, boolean readdirplus, boo
 
     public FuseServerConfig withAllowMmap(boolean v) {
         return new FuseServerConfig(cachePolicy, readdirplus, writeback, xattr, v, posixAcl, securityLabel,
-                killprivV2, posixLocks, flockLocks);
+                killprivV2, posixLocks, flockLocks, announceSubmounts);
     }
 
     public FuseServerConfig withPosixAcl(boolean v) {
         return new FuseServerConfig(cachePolicy, readdirplus, writeback, xattr, allowMmap, v, securityLabel,
-                killprivV2, posixLocks, flockLocks);
+                killprivV2, posixLocks, flockLocks, announceSubmounts);
     }
 
     public FuseServerConfig withSecurityLabel(boolean v) {
         return new FuseServerConfig(cachePolicy, readdirplus, writeback, xattr, allowMmap, posixAcl, v,
-                killprivV2, posixLocks, flockLocks);
+                killprivV2, posixLocks, flockLocks, announceSubmounts);
     }
 
     public FuseServerConfig withKillprivV2(boolean v) {
         return new FuseServerConfig(cachePolicy, readdirplus, writeback, xattr, allowMmap, posixAcl, securityLabel,
-                v, posixLocks, flockLocks);
+                v, posixLocks, flockLocks, announceSubmounts);
     }
 
     public FuseServerConfig withPosixLocks(boolean v) {
         return new FuseServerConfig(cachePolicy, readdirplus, writeback, xattr, allowMmap, posixAcl, securityLabel,
-                killprivV2, v, flockLocks);
+                killprivV2, v, flockLocks, announceSubmounts);
+    }
+
+    public FuseServerConfig withAnnounceSubmounts(boolean v) {
+        return new FuseServerConfig(cachePolicy, readdirplus, writeback, xattr, allowMmap, posixAcl, securityLabel,
+                killprivV2, posixLocks, flockLocks, v);
     }
 
     public FuseServerConfig withFlockLocks(boolean v) {
         return new FuseServerConfig(cachePolicy, readdirplus, writeback, xattr, allowMmap, posixAcl, securityLabel,
-                killprivV2, posixLocks, v);
+                killprivV2, posixLocks, v, announceSubmounts);
     }
 }

@@ -73,6 +73,9 @@ final class InitNegotiation {
         if (config.flockLocks()) {
             flags |= InitFlags.FLOCK_LOCKS;
         }
+        if (config.announceSubmounts()) {
+            flags |= InitFlags.SUBMOUNTS;
+        }
         return flags;
     }
 

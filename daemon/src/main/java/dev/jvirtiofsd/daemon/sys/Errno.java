@@ -35,6 +35,7 @@ public final class Errno {
     public static final int ENODATA = 61;
     public static final int EOVERFLOW = 75;
     public static final int EOPNOTSUPP = 95;
+    public static final int ESTALE = 116;
 
     private Errno() {
     }

@@ -2,7 +2,7 @@ package dev.jvirtiofsd.daemon.sys;
 
 /**
  * Flag values of the file calls, as the x86_64 kernel defines them (asm-generic/fcntl.h,
- * linux/fcntl.h, linux/openat2.h, linux/fs.h, linux/falloc.h, linux/xattr.h, bits/stat.h).
+ * linux/fcntl.h, linux/openat2.h, linux/fs.h, linux/falloc.h, linux/xattr.h, bits/stat.h, bits/fcntl-linux.h).
  */
 public final class Fcntl {
     // open(2) flags
@@ -65,6 +65,7 @@ public final class Fcntl {
     // setxattr(2) flags and limits (linux/limits.h)
     public static final int XATTR_CREATE = 1;
     public static final int XATTR_REPLACE = 2;
+    public static final int XATTR_NAME_MAX = 255;
     public static final int XATTR_SIZE_MAX = 65536;
     public static final int XATTR_LIST_MAX = 65536;
 
@@ -77,6 +78,9 @@ public final class Fcntl {
     public static final int X_OK = 1;
     public static final int W_OK = 2;
     public static final int R_OK = 4;
+
+    /** The largest file handle name_to_handle_at gives (bits/fcntl-linux.h). */
+    public static final int MAX_HANDLE_SZ = 128;
 
     /** PATH_MAX (linux/limits.h), including the terminating NUL. */
     public static final int PATH_MAX = 4096;

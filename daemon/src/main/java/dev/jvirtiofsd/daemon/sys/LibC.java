@@ -67,6 +67,10 @@ public interface LibC {
 
     int fchdir(int fd);
 
+    int name_to_handle_at(int dirfd, Pointer path, Pointer handle, Pointer mountId, int flags);
+
+    int open_by_handle_at(int mountFd, Pointer handle, int flags);
+
     /** {@code openat2(dirfd, path, how, size)} through syscall(2): glibc 2.36 has no wrapper. */
     long syscall(long number, int dirfd, Pointer path, Pointer how, long size);
 

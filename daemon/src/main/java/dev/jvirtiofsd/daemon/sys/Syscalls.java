@@ -16,6 +16,10 @@ public final class Syscalls {
     public static final int STATX_BTIME = 0x800;
     public static final int STATX_MNT_ID = 0x1000;
 
+    /** struct file_handle: {@code u32 handle_bytes; int handle_type;} then the handle's bytes. */
+    public static final int FILE_HANDLE_HEADER = 8;
+    public static final int FILE_HANDLE_SIZE = FILE_HANDLE_HEADER + Fcntl.MAX_HANDLE_SZ;
+
     static final long SYS_GETDENTS64 = 217;
     static final long SYS_OPENAT2 = 437;
 
@@ -267,6 +271,51 @@ public final class Syscalls {
     /** Changes the process's working directory to the directory {@code fd} refers to. */
     public static int fchdir(int fd) {
         return Native.result(Native.LIBC.fchdir(fd));
+    }
+
+    /**
+     * name_to_handle_at(fd, "", AT_EMPTY_PATH): the file handle of what {@code fd} refers to (an
+     * O_PATH fd included), copied as a whole {@code struct file_handle} into {@code out}, which
+     * needs {@link #FILE_HANDLE_SIZE} bytes. Returns the mount id that comes with it, or -errno:
+     * EOPNOTSUPP where the filesystem gives no handles, EOVERFLOW for one above MAX_HANDLE_SZ.
+     */
+    public static int nameToHandle(int fd, byte[] out) {
+        if (out.length < FILE_HANDLE_SIZE) {
+            return -Errno.EINVAL;
+        }
+        ThreadScratch scratch = ThreadScratch.get();
+        Pointer handle = scratch.fileHandle;
+        handle.putInt(0, Fcntl.MAX_HANDLE_SZ);
+        int ret = Native.LIBC.name_to_handle_at(fd, EMPTY_PATH, handle, scratch.mountId, Fcntl.AT_EMPTY_PATH);
+        if (ret < 0) {
+            return Native.negErrno();
+        }
+        int length = handle.getInt(0);
+        if (length < 0 || length > Fcntl.MAX_HANDLE_SZ) {
+            return -Errno.EOVERFLOW;
+        }
+        handle.get(0, out, 0, FILE_HANDLE_HEADER + length);
+        return scratch.mountId.getInt(0);
+    }
+
+    /**
+     * open_by_handle_at(2) of a {@code struct file_handle} as {@link #nameToHandle} gave it, against
+     * {@code mountFd}, an fd on the handle's mount that is not O_PATH (the kernel answers EBADF
+     * then). Needs CAP_DAC_READ_SEARCH. Returns the new fd or -errno (ESTALE: the file is gone).
+     */
+    public static int openByHandle(int mountFd, byte[] handle, int flags) {
+        int length = handle.length >= FILE_HANDLE_HEADER ? FILE_HANDLE_HEADER + handleBytes(handle) : -1;
+        if (length < FILE_HANDLE_HEADER || length > handle.length || length > FILE_HANDLE_SIZE) {
+            return -Errno.EINVAL;
+        }
+        Pointer p = ThreadScratch.get().fileHandle;
+        p.put(0, handle, 0, length);
+        return Native.result(Native.LIBC.open_by_handle_at(mountFd, p, flags));
+    }
+
+    /** The {@code handle_bytes} field of a struct file_handle in a Java array (native byte order). */
+    public static int handleBytes(byte[] handle) {
+        return (handle[0] & 0xff) | (handle[1] & 0xff) << 8 | (handle[2] & 0xff) << 16 | (handle[3] & 0xff) << 24;
     }
 
     /** Sets the process umask; returns the previous one. */

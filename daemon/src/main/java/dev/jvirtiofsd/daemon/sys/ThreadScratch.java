@@ -14,6 +14,7 @@ final class ThreadScratch {
     static final int DIRENT_BUFFER_SIZE = 32 * 1024;
     static final int IOV_MAX = 1024;
     static final int IOVEC_SIZE = 16;
+    static final int FILE_HANDLE_SIZE = Syscalls.FILE_HANDLE_HEADER + Fcntl.MAX_HANDLE_SZ;
 
     private static final ThreadLocal<ThreadScratch> CURRENT = ThreadLocal.withInitial(ThreadScratch::new);
 
@@ -24,6 +25,9 @@ final class ThreadScratch {
     final Pointer statvfs = Native.allocate(STATVFS_SIZE);
     final Pointer openHow = Native.allocate(OPEN_HOW_SIZE);
     final Pointer timespecs = Native.allocate(TIMESPECS_SIZE);
+    /** A struct file_handle and the mount id name_to_handle_at gives with it. */
+    final Pointer fileHandle = Native.allocate(FILE_HANDLE_SIZE);
+    final Pointer mountId = Native.allocate(8);
     /** Output of readlinkat. */
     final Pointer linkTarget = Native.allocate(Fcntl.PATH_MAX);
     /** getdents64 names are copied here before they go to a visitor. */

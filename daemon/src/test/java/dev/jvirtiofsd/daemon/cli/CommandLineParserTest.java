@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jvirtiofsd.daemon.CachePolicy;
+import dev.jvirtiofsd.daemon.fs.InodeFileHandles;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -195,7 +196,7 @@ class CommandLineParserTest {
         err.getBuffer().setLength(0);
         rejected("Invalid compat value '-o source='", "--fd", "3", "-o", "source=");
         err.getBuffer().setLength(0);
-        rejected("Invalid compat value '-o cache=always=yes'", "--shared-dir", dir.toString(), "--fd", "3", "-o",
+        rejected("Invalid compat argument '-o cache=always=yes'", "--shared-dir", dir.toString(), "--fd", "3", "-o",
                 "cache=always=yes");
         err.getBuffer().setLength(0);
         rejected("Invalid compat argument '-o flock=on'", "--shared-dir", dir.toString(), "--fd", "3", "-o",
@@ -222,5 +223,117 @@ class CommandLineParserTest {
                 "--allow-direct-io", "--preserve-noatime", "--killpriv-v2", "--posix-lock", "--flock");
         assertTrue(o.writeback && o.allowMmap && o.noReaddirplus && o.allowDirectIo && o.preserveNoatime
                 && o.killprivV2 && o.posixLock && o.flock);
+    }
+
+    @Test
+    void xattrmapInEveryFormImpliesXattr() {
+        String[] base = {"--shared-dir", dir.toString(), "--fd", "3"};
+        Options equals = ok(concat(base, "--xattrmap=:map::user.virtiofs.:"));
+        assertEquals(":prefix:all::user.virtiofs.: :bad:all:::", equals.xattrmap.toString());
+        assertTrue(equals.xattr, "--xattrmap implies --xattr");
+        assertEquals(":ok:all:::", ok(concat(base, "--xattrmap", "/ok/all///")).xattrmap.toString());
+        assertEquals(":bad:all:security.:security.: :ok:all:::",
+                ok(concat(base, "--xattrmap", "/bad/all/security./security./\n    /ok/all///")).xattrmap.toString(),
+                "several rules, a newline between them, in one argument");
+        assertEquals(":ok:all:::", ok(concat(base, "--xattrmap=-ok-all---")).xattrmap.toString(),
+                "with '=' a value may start with '-'");
+        assertEquals(":bad:all:::", ok(concat(base, "--xattrmap=:ok:all:::", "--xattrmap=:bad:all:::"))
+                .xattrmap.toString(), "the last one wins");
+        assertNull(ok(base).xattrmap);
+    }
+
+    @Test
+    void theLegacyXattrmapFormWinsAndImpliesXattrEvenWithNoXattr() {
+        Options o = ok("-o", "source=" + dir + ",xattrmap=:map:security.selinux:trusted.virtiofs.:,no_xattr",
+                "--fd", "3", "--xattrmap=:ok:all:::");
+        assertEquals(":prefix:all:security.selinux:trusted.virtiofs.: :bad:all:trusted.virtiofs.:security.selinux:"
+                + " :ok:all:::", o.xattrmap.toString());
+        assertTrue(o.xattr, "as the Rust virtiofsd: xattr = xattrmap || posix_acl || security_label || xattr");
+    }
+
+    @Test
+    void malformedMapsAreUsageErrorsNamingRuleAndCharacter() {
+        String[] base = {"--shared-dir", dir.toString(), "--fd", "3"};
+        rejected("Invalid value for option '--xattrmap': ':prefix:client:hi': rule 1 at character 16: incomplete rule",
+                concat(base, "--xattrmap=:prefix:client:hi"));
+        err.getBuffer().setLength(0);
+        rejected("rule 2 at character 13: invalid type 'okay'", concat(base, "--xattrmap=:ok:all::: :okay:all:::"));
+        err.getBuffer().setLength(0);
+        rejected("rule 1 at character 22: a map rule must be the last rule",
+                concat(base, "--xattrmap=:map::user.virtiofs.: :ok:all:::"));
+        err.getBuffer().setLength(0);
+        rejected("'--xattrmap': '': no rules", concat(base, "--xattrmap="));
+        err.getBuffer().setLength(0);
+        rejected("Invalid compat value '-o xattrmap=:bad:nowhere:::': rule 1 at character 6: invalid scope 'nowhere'",
+                concat(base, "-o", "xattrmap=:bad:nowhere:::"));
+        err.getBuffer().setLength(0);
+        rejected("Invalid compat value '-o xattrmap=': no rules", concat(base, "-o", "xattrmap="));
+        err.getBuffer().setLength(0);
+        rejected("Invalid compat argument '-o xattrmap=:ok:all:a=b:'", concat(base, "-o", "xattrmap=:ok:all:a=b:"));
+        err.getBuffer().setLength(0);
+        rejected("':ok:all:::\\n\\t:bad:al:::': rule 2 at character 18: invalid scope 'al'",
+                concat(base, "--xattrmap=:ok:all:::\n\t:bad:al:::"));
+        assertEquals(2, err.toString().lines().count(), "one line, then the --help hint: " + err);
+        err.getBuffer().setLength(0);
+        rejected("'-o xattrmap=:ok:all:::\\n:bad:al:::': rule 2",
+                concat(base, "-o", "xattrmap=:ok:all:::\n:bad:al:::"));
+        assertEquals(1, err.toString().lines().count(), err.toString());
+    }
+
+    @Test
+    void attachedValuesMayStartWithADashThatLooksLikeAShortOption() {
+        String[] base = {"--shared-dir", dir.toString(), "--fd", "3"};
+        assertEquals("-dac_override", ok(concat(base, "--modcaps=-dac_override")).modcaps, "-d is a short option");
+        assertEquals("-fowner:+sys_admin", ok(concat(base, "--modcaps=-fowner:+sys_admin")).modcaps);
+        assertEquals(":ok:all:::", ok(concat(base, "--xattrmap=-ok-all---")).xattrmap.toString(), "-o is one too");
+        rejected("Expected parameter for option '--modcaps'", concat(base, "--modcaps", "-dac_override"));
+    }
+
+    private static String[] concat(String[] first, String... more) {
+        String[] all = java.util.Arrays.copyOf(first, first.length + more.length);
+        System.arraycopy(more, 0, all, first.length, more.length);
+        return all;
+    }
+
+    @Test
+    void inodeFileHandlesTakeTheirValueOnlyAfterAnEqualSign() {
+        assertEquals(InodeFileHandles.NEVER, ok("--shared-dir", dir.toString(), "--fd", "3").inodeFileHandlesMode(),
+                "never by default, as the Rust virtiofsd 1.13.2");
+        assertEquals(InodeFileHandles.PREFER,
+                ok("--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles=prefer").inodeFileHandlesMode());
+        assertEquals(InodeFileHandles.MANDATORY,
+                ok("--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles=mandatory").inodeFileHandlesMode());
+        Options fallback = ok("--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles=fallback");
+        assertEquals(InodeFileHandles.PREFER, fallback.inodeFileHandlesMode(), "the deprecated alias of prefer");
+        assertEquals("fallback", fallback.inodeFileHandles, "kept for the deprecation warning");
+        assertEquals(InodeFileHandles.NEVER, ok("--shared-dir", dir.toString(), "--fd", "3",
+                "--inode-file-handles=mandatory", "--inode-file-handles=never").inodeFileHandlesMode(), "the last wins");
+
+        rejected("equal sign is needed when assigning values to '--inode-file-handles=<INODE_FILE_HANDLES>'",
+                "--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles", "prefer");
+        rejected("equal sign is needed", "--inode-file-handles", "--shared-dir", dir.toString(), "--fd", "3");
+        err.getBuffer().setLength(0);
+        rejected("equal sign is needed", "--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles");
+    }
+
+    @Test
+    void badInodeFileHandlesValuesAreUsageErrors() {
+        for (String bad : new String[] {"Prefer", "always", "", "prefer,never"}) {
+            rejected("invalid value '" + bad + "' for '--inode-file-handles=<INODE_FILE_HANDLES>'",
+                    "--shared-dir", dir.toString(), "--fd", "3", "--inode-file-handles=" + bad);
+        }
+    }
+
+    @Test
+    void submountsAreAnnouncedUnlessTurnedOffAndTheLastSwitchWins() {
+        assertTrue(ok("--shared-dir", dir.toString(), "--fd", "3").announceSubmounts);
+        assertTrue(ok("--shared-dir", dir.toString(), "--fd", "3", "--announce-submounts").announceSubmounts);
+        assertFalse(ok("--shared-dir", dir.toString(), "--fd", "3", "--no-announce-submounts").announceSubmounts);
+        assertTrue(ok("--shared-dir", dir.toString(), "--fd", "3", "--no-announce-submounts",
+                "--announce-submounts").announceSubmounts);
+        assertFalse(ok("--shared-dir", dir.toString(), "--fd", "3", "--announce-submounts",
+                "--no-announce-submounts").announceSubmounts);
+        assertTrue(ok("--shared-dir", dir.toString(), "--fd", "3", "-o", "announce_submounts").announceSubmounts);
+        rejected("no-announce-submounts", "--shared-dir", dir.toString(), "--fd", "3", "--no-announce-submounts=yes");
     }
 }

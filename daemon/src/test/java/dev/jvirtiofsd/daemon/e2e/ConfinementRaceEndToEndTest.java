@@ -53,13 +53,18 @@ class ConfinementRaceEndToEndTest {
     RunningDaemon daemon;
     FuseTestClient fuse;
 
+    /** The daemon's options beyond the shared dir, socket and sandbox. */
+    String[] daemonArgs() {
+        return new String[] {"--xattr"};
+    }
+
     @BeforeEach
     void start() throws Exception {
         shared = Files.createDirectory(tmp.resolve("shared"));
         outside = Files.createDirectory(tmp.resolve("outside"));
         canary = Files.writeString(outside.resolve("canary"), "outside");
         Files.getFileAttributeView(canary, BasicFileAttributeView.class).setTimes(LONG_AGO, LONG_AGO, null);
-        daemon = RunningDaemon.start(shared, tmp.resolve("vfs.sock"), FrontendOptions.defaults(), "--xattr");
+        daemon = RunningDaemon.start(shared, tmp.resolve("vfs.sock"), FrontendOptions.defaults(), daemonArgs());
         fuse = new FuseTestClient(daemon.frontend);
         fuse.init().ok();
     }

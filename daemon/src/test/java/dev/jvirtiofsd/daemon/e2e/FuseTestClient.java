@@ -292,6 +292,9 @@ public final class FuseTestClient {
     public static final int ATTR_NLINK = 64;
     public static final int ATTR_UID = 68;
     public static final int ATTR_GID = 72;
+    /** fuse_attr.flags: FUSE_ATTR_* bits. */
+    public static final int ATTR_FLAGS = 84;
+    public static final int FUSE_ATTR_SUBMOUNT = 1;
     /** fuse_entry_out.attr, fuse_attr_out.attr. */
     public static final int ENTRY_ATTR = 40;
     public static final int ATTR_OUT_ATTR = 16;

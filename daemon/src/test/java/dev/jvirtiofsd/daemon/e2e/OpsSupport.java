@@ -90,6 +90,24 @@ final class OpsSupport {
         return -1;
     }
 
+    /** How many fds of this process (the daemon's, when it runs in this JVM) are open on files below {@code dir}. */
+    static int fdsBelow(Path dir) throws IOException {
+        String real = dir.toRealPath() + "/";
+        int n = 0;
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().startsWith(real)) {
+                        n++;
+                    }
+                } catch (IOException gone) {
+                    // closed meanwhile
+                }
+            }
+        }
+        return n;
+    }
+
     /** The one daemon fd open on {@code file} (fails if there is not exactly one). */
     static int onlyOpenFlags(Path file) throws IOException {
         List<Integer> flags = openFlagsOfFdsOn(file);

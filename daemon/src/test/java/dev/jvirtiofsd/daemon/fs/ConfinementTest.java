@@ -38,8 +38,13 @@ class ConfinementTest {
         b("a\0b"), b("\0"), b("x".repeat(256)),
     };
 
-    private static FsFixture fixture(boolean openat2) throws IOException {
-        FsFixture f = FsFixture.create(c -> c.useOpenat2(openat2).xattr(true));
+    /** How the inodes are held: by O_PATH fd here; {@link ConfinementWithFileHandlesTest} by handle. */
+    InodeFileHandles inodeFileHandles() {
+        return InodeFileHandles.NEVER;
+    }
+
+    private FsFixture fixture(boolean openat2) throws IOException {
+        FsFixture f = FsFixture.create(c -> c.useOpenat2(openat2).xattr(true).inodeFileHandles(inodeFileHandles()));
         assertEquals(openat2, f.fs.usesOpenat2());
         return f;
     }
@@ -247,7 +252,8 @@ class ConfinementTest {
         try (FsFixture f = fixture(openat2)) {
             Path link = f.base.resolve("link-to-outside");
             Files.createSymbolicLink(link, f.outside);
-            PassthroughFs fs = new PassthroughFs(PassthroughConfig.builder(link).useOpenat2(openat2).build());
+            PassthroughFs fs = new PassthroughFs(PassthroughConfig.builder(link).useOpenat2(openat2)
+                    .inodeFileHandles(inodeFileHandles()).build());
             try {
                 assertEquals(-Errno.ELOOP, fs.init(0));
                 assertEquals(-Errno.EBADF, fs.lookup(f.ctx, ROOT, b("canary"), new Entry()));
@@ -263,7 +269,8 @@ class ConfinementTest {
         try (FsFixture f = fixture(openat2)) {
             Path single = f.base.resolve("single");
             Files.writeString(single, "alone");
-            PassthroughFs fs = new PassthroughFs(PassthroughConfig.builder(single).useOpenat2(openat2).build());
+            PassthroughFs fs = new PassthroughFs(PassthroughConfig.builder(single).useOpenat2(openat2)
+                    .inodeFileHandles(inodeFileHandles()).build());
             try {
                 assertEquals(0, fs.init(0));
                 Attr a = new Attr();

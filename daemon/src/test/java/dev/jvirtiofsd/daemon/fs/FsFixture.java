@@ -62,6 +62,12 @@ final class FsFixture implements AutoCloseable {
         return new FsFixture(exported, b -> { }, initFlags);
     }
 
+    /** Exports {@code exported} with {@code options} (only looked at, never changed, by the tests that use it). */
+    static FsFixture exporting(Path exported, Consumer<PassthroughConfig.Builder> options, long initFlags)
+            throws IOException {
+        return new FsFixture(exported, options, initFlags);
+    }
+
     static byte[] b(String s) {
         return s.getBytes(UTF_8);
     }

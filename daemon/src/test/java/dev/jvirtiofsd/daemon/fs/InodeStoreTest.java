@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.jvirtiofsd.daemon.sys.Errno;
 import dev.jvirtiofsd.daemon.sys.Fcntl;
+import dev.jvirtiofsd.daemon.sys.FileMode;
+import dev.jvirtiofsd.daemon.sys.ProcSelfFd;
 import dev.jvirtiofsd.daemon.sys.Stat;
 import dev.jvirtiofsd.daemon.sys.Syscalls;
 
@@ -62,7 +65,8 @@ class InodeStoreTest {
         assertTrue(isOpenOn(fd, file), "but still open for the request holding it");
         inUse.unpin();
         assertFalse(isOpenOn(fd, file), "closed with the last pin");
-        assertFalse(inode.pin(), "never pinned again");
+        assertEquals(-Errno.EBADF, inode.pin(), "never pinned again");
+        assertEquals(-Errno.EBADF, InodeStore.failure(), "why the acquire failed");
     }
 
     @Test
@@ -107,7 +111,7 @@ class InodeStoreTest {
                         if (pinned == null) {
                             failures.incrementAndGet(); // we hold a lookup: it cannot be gone
                         } else {
-                            if (stat(pinned.fd).ino != inos.get(which)) {
+                            if (stat(pinned.fd()).ino != inos.get(which)) {
                                 failures.incrementAndGet(); // the node's fd must be open on its file
                             }
                             pinned.unpin();
@@ -129,6 +133,48 @@ class InodeStoreTest {
         assertEquals(0, failures.get());
         assertEquals(0, store.size(), "every lookup was forgotten");
         assertTrue(FsFixture.openFdCount() <= fdsBefore, "no fd leaked");
+    }
+
+    @Test
+    void aHandleInodeOpensOneFdWhileRequestsHoldItAndReleasesItsMountLast() throws Exception {
+        Path file = Files.writeString(dir.resolve("f"), "");
+        InodeStore store = new InodeStore();
+        try (ProcSelfFd proc = ProcSelfFd.open()) {
+            MountFds mounts = new MountFds(proc);
+            int fd = opath(file);
+            Stat st = stat(fd);
+            byte[] buffer = new byte[Syscalls.FILE_HANDLE_SIZE];
+            int mountId = Syscalls.nameToHandle(fd, buffer);
+            assertTrue(mountId >= 0, "name_to_handle_at: " + mountId);
+            FileHandle handle = FileHandle.copyOf(buffer, mountId);
+            InodeKey key = InodeStore.keyOf(st);
+            int dirFd = opath(dir);
+            Inode inode = store.addLookup(handle, mounts.acquire(mountId, dirFd, FileMode.S_IFDIR), key,
+                    st.fileType());
+            Syscalls.close(dirFd);
+            Syscalls.close(fd);
+            assertEquals(-1, inode.fd(), "no fd between requests");
+            assertEquals(1, mounts.size());
+            assertSame(inode, store.addLookupOfKnown(key, handle), "found by its handle");
+            assertSame(inode, store.addLookup(handle, mounts.acquire(mountId, -1, FileMode.S_IFDIR), key,
+                    st.fileType()), "the same handle, the same node");
+            assertEquals(3, inode.lookupCount());
+
+            Inode first = store.acquire(inode.id);
+            Inode second = store.acquire(inode.id);
+            assertSame(inode, first);
+            int shared = first.fd();
+            assertEquals(shared, second.fd(), "concurrent requests share one fd");
+            assertEquals(st.ino, stat(shared).ino, "opened by handle on the file");
+            first.unpin();
+            assertTrue(isOpenOn(shared, file), "open while a request holds it");
+            store.forget(inode.id, 3);
+            assertNull(store.acquire(inode.id), "gone for new requests");
+            assertEquals(1, mounts.size(), "the mount fd stays while a request holds the inode");
+            second.unpin();
+            assertFalse(isOpenOn(shared, file), "closed with the last request");
+            assertEquals(0, mounts.size(), "and the mount fd with the last inode on the mount");
+        }
     }
 
     @Test

@@ -82,6 +82,18 @@ class InitNegotiationTest {
         assertEquals(DEFAULT_NEGOTIATED, negotiatedWith(always));
     }
 
+    @Test
+    void submountsAreOfferedWhenAnnounced() {
+        FuseServerConfig announce = FuseServerConfig.defaults().withAnnounceSubmounts(true);
+        assertEquals(DEFAULT_NEGOTIATED | InitFlags.SUBMOUNTS, negotiatedWith(announce));
+        assertEquals(DEFAULT_NEGOTIATED, negotiatedWith(announce.withAnnounceSubmounts(false)));
+        ServerHarness h = new ServerHarness(announce);
+        Reply r = h.send(Opcode.INIT, 0, ServerHarness.initIn(7, 38,
+            (int) (ServerHarness.LINUX_6_1_FLAGS & ~InitFlags.SUBMOUNTS), ServerHarness.LINUX_6_1_FLAGS2));
+        assertEquals(0, InitFlags.combine(new InitOut().decode(r.payload(), 0).flags, 0) & InitFlags.SUBMOUNTS,
+            "not to a guest that does not offer it");
+    }
+
     private static long negotiatedWith(FuseServerConfig config) {
         ServerHarness h = new ServerHarness(config);
         Reply r = h.send(Opcode.INIT, 0, ServerHarness.initIn(7, 38, ServerHarness.LINUX_6_1_FLAGS,

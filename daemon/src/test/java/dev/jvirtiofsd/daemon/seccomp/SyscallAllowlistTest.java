@@ -36,7 +36,8 @@ class SyscallAllowlistTest {
 
     @Test
     void theDaemonsOwnCallsAreThere() {
-        for (String name : List.of("openat", "openat2", "preadv2", "pwritev2", "recvmsg", "sendmsg", "epoll_wait",
+        for (String name : List.of("openat", "openat2", "name_to_handle_at", "open_by_handle_at", "preadv2",
+                "pwritev2", "recvmsg", "sendmsg", "epoll_wait",
                 "setresuid", "setresgid", "unshare", "futex", "mmap", "rt_sigreturn", "exit_group")) {
             assertTrue(SyscallAllowlist.byName().containsKey(name), name);
         }

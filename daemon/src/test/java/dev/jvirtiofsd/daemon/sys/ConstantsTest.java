@@ -32,6 +32,7 @@ class ConstantsTest {
                 Path.of("/usr/include/linux/limits.h"),
                 Path.of("/usr/include/linux/stat.h"),
                 Path.of("/usr/include/x86_64-linux-gnu/bits/stat.h"),
+                Path.of("/usr/include/x86_64-linux-gnu/bits/fcntl-linux.h"),
                 Path.of("/usr/include/unistd.h"),
                 Path.of("/usr/include/dirent.h"),
                 Path.of("/usr/include/x86_64-linux-gnu/asm/unistd_64.h")));

@@ -417,6 +417,54 @@ class SyscallsTest {
     }
 
     @Test
+    void aFileHandleReopensTheFileThroughAnFdOfItsMount() throws IOException {
+        Files.writeString(dir.resolve("f"), "handle");
+        int file = openFile("f", Fcntl.O_PATH);
+        byte[] handle = new byte[Syscalls.FILE_HANDLE_SIZE];
+        int mountId = Syscalls.nameToHandle(file, handle);
+        Stat st = new Stat();
+        assertEquals(0, Syscalls.fstat(file, st));
+        assertEquals(st.mntId, mountId, "the mount id statx gives");
+        int length = Syscalls.handleBytes(handle);
+        assertTrue(length > 0 && length <= Fcntl.MAX_HANDLE_SZ, "handle_bytes " + length);
+
+        assertEquals(-Errno.EBADF, Syscalls.openByHandle(dirFd, handle, Fcntl.O_RDONLY | Fcntl.O_CLOEXEC),
+                "an O_PATH fd is no mount fd");
+        int mountFd = Syscalls.openat(dirFd, bytes("."), Fcntl.O_RDONLY | Fcntl.O_DIRECTORY | Fcntl.O_CLOEXEC, 0);
+        int reopened = Syscalls.openByHandle(mountFd, handle, Fcntl.O_RDONLY | Fcntl.O_CLOEXEC);
+        assertTrue(reopened >= 0, "open_by_handle_at: " + reopened);
+        Stat again = new Stat();
+        assertEquals(0, Syscalls.fstat(reopened, again));
+        assertEquals(st.ino, again.ino, "the same file");
+        assertEquals(Files.readString(dir.resolve("f")), new String(readAll(reopened), UTF_8));
+        Syscalls.close(reopened);
+
+        Files.delete(dir.resolve("f"));
+        Syscalls.close(file);
+        assertEquals(-Errno.ESTALE, Syscalls.openByHandle(mountFd, handle, Fcntl.O_PATH | Fcntl.O_CLOEXEC),
+                "gone once nothing holds it");
+        Syscalls.close(mountFd);
+    }
+
+    @Test
+    void fileHandlesRefuseWhatTheyCannotHold() {
+        byte[] handle = new byte[Syscalls.FILE_HANDLE_SIZE];
+        int proc = Syscalls.openat(Fcntl.AT_FDCWD, bytes("/proc/self"), Fcntl.O_PATH | Fcntl.O_CLOEXEC, 0);
+        assertEquals(-Errno.EOPNOTSUPP, Syscalls.nameToHandle(proc, handle), "procfs gives no handles");
+        Syscalls.close(proc);
+        assertEquals(-Errno.EBADF, Syscalls.nameToHandle(-1, handle));
+        assertEquals(-Errno.EINVAL, Syscalls.nameToHandle(dirFd, new byte[8]), "no room for a handle");
+        byte[] tooLong = new byte[Syscalls.FILE_HANDLE_SIZE];
+        tooLong[0] = (byte) (Fcntl.MAX_HANDLE_SZ + 1);
+        assertEquals(-Errno.EINVAL, Syscalls.openByHandle(dirFd, tooLong, Fcntl.O_PATH));
+        assertEquals(-Errno.EINVAL, Syscalls.openByHandle(dirFd, new byte[4], Fcntl.O_PATH));
+    }
+
+    private static byte[] readAll(int fd) throws IOException {
+        return Files.readAllBytes(Path.of("/proc/self/fd/" + fd));
+    }
+
+    @Test
     void umaskReturnsThePreviousMask() {
         int old = Syscalls.umask(0027);
         assertEquals(0027, Syscalls.umask(old));
