@@ -39,6 +39,9 @@ public final class Daemon {
      */
     static final int REQUEST_QUEUES = 64;
 
+    /** Set by bin/jvirtiofsd under the namespace sandbox: the supervisor's pid, which its caller knows. */
+    static final String SUPERVISOR_PID_ENV = "JVIRTIOFSD_SUPERVISOR_PID";
+
     private final Options options;
 
     public Daemon(Options options) {
@@ -88,14 +91,37 @@ public final class Daemon {
             return 1;
         }
 
-        try (VhostUserListener listener = options.fd != null
-                ? VhostUserListener.fromFd(options.fd)
-                : VhostUserListener.bind(socketPath.toAbsolutePath())) {
+        Path socket = options.fd == null ? socketPath.toAbsolutePath() : null;
+        SocketPidFile pidFile = null;
+        VhostUserListener bound;
+        try {
+            if (socket != null) {
+                pidFile = lockSocketPath(socket, visiblePid(sandbox));
+                if (pidFile == null) {
+                    return 1;
+                }
+            }
+            bound = socket == null ? VhostUserListener.fromFd(options.fd) : VhostUserListener.bind(socket);
+        } catch (IOException e) {
+            if (pidFile != null) {
+                pidFile.close();
+            }
+            LOG.error("{}", e instanceof dev.jvirtiofsd.vhostuser.sys.ErrnoException errno && socket != null
+                    ? SocketPathProblem.explain(socket, errno.errno(), e.getMessage()) : e.getMessage());
+            return 1;
+        }
+
+        try (SocketPidFile heldPidFile = pidFile; VhostUserListener listener = bound) {
             // Also on SIGTERM/SIGINT before a frontend came: leave no socket file behind.
-            Thread cleanup = new Thread(listener::close, "socket-cleanup");
+            Thread cleanup = new Thread(() -> {
+                listener.close();
+                if (heldPidFile != null) {
+                    heldPidFile.close();
+                }
+            }, "socket-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             if (socketGroup != null) {
-                socketGroup.applyTo(socketPath.toAbsolutePath());
+                socketGroup.applyTo(socket);
             }
             OpenFileLimit.apply(options.rlimitNofile);
 
@@ -114,6 +140,10 @@ public final class Daemon {
             // One frontend per daemon: nobody else may connect, and nothing is left to clean up.
             listener.close();
 
+            if (heldPidFile != null && sandbox != SandboxMode.NONE) {
+                // Outside the new root: the file stays (unlocked at exit) for the next daemon to take over.
+                heldPidFile.keepFile();
+            }
             if (sandbox == SandboxMode.CHROOT) {
                 enterChroot(sharedDir);
             } else if (sandbox == SandboxMode.NAMESPACE) {
@@ -142,6 +172,39 @@ public final class Daemon {
             LOG.error("{}", e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * Takes the socket path's pid file, so that no other daemon takes the path while this one
+     * runs. Null (the reason logged) when the path is in use or unusable.
+     */
+    private static SocketPidFile lockSocketPath(Path socket, long pid) {
+        String problem = SocketPathProblem.beforeCreating(socket);
+        if (problem != null) {
+            LOG.error("{}", problem);
+            return null;
+        }
+        try {
+            return SocketPidFile.acquire(socket, pid);
+        } catch (ErrnoException e) {
+            LOG.error("{}", SocketPathProblem.explain(socket, e.errno(), e.getMessage()));
+        } catch (IOException e) {
+            LOG.error("{}", e.getMessage());
+        }
+        return null;
+    }
+
+    /**
+     * The daemon's pid as other processes see it: under the namespace sandbox this JVM is PID 1 of
+     * its own pid namespace, and the pid that the launcher's caller knows (and can signal) is the
+     * supervisor's, which the launcher passes on.
+     */
+    static long visiblePid(SandboxMode sandbox) {
+        String supervisor = System.getenv(SUPERVISOR_PID_ENV);
+        if (sandbox == SandboxMode.NAMESPACE && supervisor != null && supervisor.matches("[0-9]+")) {
+            return Long.parseLong(supervisor);
+        }
+        return ProcessHandle.current().pid();
     }
 
     private void warnAboutDeprecatedOptions() {

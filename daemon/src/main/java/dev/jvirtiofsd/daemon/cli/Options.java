@@ -4,8 +4,6 @@ import dev.jvirtiofsd.daemon.CachePolicy;
 import dev.jvirtiofsd.daemon.fs.XattrMap;
 import dev.jvirtiofsd.daemon.idmap.IdMapRule;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -207,8 +205,9 @@ public final class Options {
         if (sharedDir == null) {
             return "--shared-dir is required";
         }
-        if (!Files.isDirectory(sharedDir, LinkOption.NOFOLLOW_LINKS)) {
-            return "shared directory " + sharedDir + " does not exist or is not a directory";
+        String sharedDirProblem = SharedDirProblem.of(sharedDir);
+        if (sharedDirProblem != null) {
+            return sharedDirProblem;
         }
         if (socketPath != null && socket != null) {
             return "--socket-path and --socket cannot be used together";
