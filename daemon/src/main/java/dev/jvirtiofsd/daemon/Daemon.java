@@ -73,6 +73,10 @@ public final class Daemon {
                 return 1;
             }
         }
+        if (options.configFile != null) {
+            LOG.info("Arguments from {} (before the command line's): {}", options.configFile,
+                    String.join(" ", options.configArguments));
+        }
         Path sharedDir = options.sharedDir.toAbsolutePath().normalize();
         Path socketPath = options.effectiveSocketPath();
         warnAboutDeprecatedOptions();

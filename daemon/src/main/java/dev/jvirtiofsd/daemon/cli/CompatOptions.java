@@ -3,6 +3,7 @@ package dev.jvirtiofsd.daemon.cli;
 import dev.jvirtiofsd.daemon.CachePolicy;
 import dev.jvirtiofsd.daemon.fs.XattrMap;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -13,6 +14,18 @@ import java.util.Locale;
  */
 final class CompatOptions {
     private CompatOptions() {
+    }
+
+    /** The directory of the last {@code source=} element, or null: the shared directory they name. */
+    static Path source(List<String> elements) {
+        Path source = null;
+        for (String element : elements) {
+            String e = element.trim();
+            if (e.startsWith("source=") && e.indexOf('=') == e.lastIndexOf('=')) {
+                source = Path.of(e.substring("source=".length()));
+            }
+        }
+        return source;
     }
 
     /** Applies every {@code -o} element to {@code o}; returns a one-line reason for a bad one. */

@@ -26,6 +26,16 @@ public final class Options {
     @Option(names = "--shared-dir", paramLabel = "SHARED_DIR", description = "Shared directory path")
     public Path sharedDir;
 
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Read arguments from FILE first, one per line ('#' starts a comment line); the command "
+                    + "line's come after them. Without it, the one file /etc/jvirtiofsd/*.conf whose --shared-dir= "
+                    + "line names the same directory as the command line is read, if any")
+    public Path config;
+
+    /** The config file whose arguments were parsed before the command line's (null: none), and those arguments. */
+    public Path configFile;
+    public List<String> configArguments = List.of();
+
     @Option(names = "--tag", paramLabel = "TAG",
             description = "The tag that the virtio device advertises. Setting this option enables the "
                     + "vhost-user CONFIG protocol feature, which QEMU 7.1 to 8.0 do not survive.")
