@@ -196,15 +196,9 @@ public final class Options {
      * @return a one-line reason, or null when the options are usable
      */
     public String validate() {
-        String compat = CompatOptions.apply(this);
+        String compat = applyCompatAndImplied();
         if (compat != null) {
             return compat;
-        }
-        if (debug) {
-            logLevel = LogLevel.DEBUG;
-        }
-        if (posixAcl || securityLabel || xattrmap != null) {
-            xattr = true;
         }
         if (posixAcl && !(translateUid.isEmpty() && translateGid.isEmpty())) {
             // --posix-acl itself is refused by the parser; this is -o posix_acl, which the Rust
@@ -251,6 +245,27 @@ public final class Options {
             if (len == 0 || len > 36) {
                 return "--tag must be 1 to 36 bytes long, not " + len;
             }
+        }
+        return null;
+    }
+
+    /**
+     * Applies the {@code -o} elements and what options imply (-d: debug; --posix-acl,
+     * --security-label, --xattrmap: --xattr). Done once, by {@link #validate()} or by a command that
+     * reads the daemon's options without starting it.
+     *
+     * @return a one-line reason for a bad -o element, or null
+     */
+    public String applyCompatAndImplied() {
+        String compat = CompatOptions.apply(this);
+        if (compat != null) {
+            return compat;
+        }
+        if (debug) {
+            logLevel = LogLevel.DEBUG;
+        }
+        if (posixAcl || securityLabel || xattrmap != null) {
+            xattr = true;
         }
         return null;
     }
