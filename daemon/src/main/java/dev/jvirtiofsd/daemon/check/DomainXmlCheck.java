@@ -126,7 +126,7 @@ final class DomainXmlCheck {
                 }
                 report.note(which + " has no <binary path>: libvirt runs the first virtiofsd its vhost-user "
                         + "descriptors name; add <binary path='" + binary + "'/> to run jvirtiofsd");
-            } else if (!Files.isRegularFile(Path.of(path)) || !Files.isExecutable(Path.of(path))) {
+            } else if (!isExecutableFile(Path.of(path))) {
                 report.problem(which + " names <binary path='" + path + "'/>, which is not an executable file",
                         "<binary path='" + binary + "'/>");
             } else {
@@ -136,6 +136,15 @@ final class DomainXmlCheck {
         if (sharedDir != null && !sharesTheDirectory) {
             report.note("no virtiofs filesystem of " + file + " shares " + sharedDir
                     + (sources.isEmpty() ? "" : " (they share " + String.join(", ", sources) + ")"));
+        }
+    }
+
+    /** A regular file (after symlinks) with an x bit: libvirt, as root, can run it. */
+    private static boolean isExecutableFile(Path path) {
+        try {
+            return Files.isRegularFile(path) && ((Integer) Files.getAttribute(path, "unix:mode") & 0111) != 0;
+        } catch (IOException e) {
+            return false;
         }
     }
 

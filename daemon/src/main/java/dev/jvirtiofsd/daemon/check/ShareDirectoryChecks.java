@@ -37,9 +37,13 @@ final class ShareDirectoryChecks {
             return false;
         }
         if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            report.problem(dir + " cannot be reached by this user: a parent directory is not searchable",
-                    "run the check (and the daemon) as root, or grant search permission on each parent: "
-                            + "setfacl -m u:" + System.getProperty("user.name") + ":x PARENT");
+            // Check 3 for a user other than root: a parent it cannot search hides the share.
+            String user = System.getProperty("user.name");
+            Path closed = firstUnsearchableParent(dir.toAbsolutePath());
+            String parent = closed == null ? "PARENT" : closed.toString();
+            report.problem(dir + " cannot be reached by user " + user + ": " + (closed == null ? "a parent directory"
+                    : closed) + " is not searchable by it, so a daemon run as " + user + " cannot serve the share",
+                    "setfacl -m u:" + user + ":x " + parent, "(or chmod o+x " + parent + ", or run the daemon as root)");
             return false;
         }
         if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
@@ -128,29 +132,31 @@ final class ShareDirectoryChecks {
         return (mode & 0003) == 0003;
     }
 
-    /**
-     * Check 3: every parent searchable by the user the daemon runs as. Root (which keeps
-     * DAC_OVERRIDE) needs no search bits.
-     */
-    static void parentsSearchable(Report report, Path real, CheckSetup setup) throws IOException {
-        if (setup.root()) {
-            report.ok("run as root, the daemon needs no search permission on the parents of " + real
-                    + " (a daemon run as another user would)");
-            return;
-        }
+    /** The parent nearest the root that this user cannot search, or null. */
+    private static Path firstUnsearchableParent(Path dir) {
         List<Path> parents = new ArrayList<>();
-        for (Path p = real.getParent(); p != null; p = p.getParent()) {
+        for (Path p = dir.getParent(); p != null; p = p.getParent()) {
             parents.add(0, p);
         }
         for (Path p : parents) {
             if (!Files.isExecutable(p)) {
-                report.problem("user " + setup.user() + " cannot search " + p + " (" + describe(p) + "): a daemon run "
-                        + "as " + setup.user() + " cannot reach the share", "setfacl -m u:" + setup.user() + ":x " + p,
-                        "(or chmod o+x " + p + ", or run the daemon as root)");
-                return;
+                return p;
             }
         }
-        report.ok("user " + setup.user() + " can search every parent of " + real);
+        return null;
+    }
+
+    /**
+     * Check 3, once the share could be reached: root (which keeps DAC_OVERRIDE) needs no search
+     * bits; another user searched every parent to get here (see {@link #isDirectory}).
+     */
+    static void parentsSearchable(Report report, Path real, CheckSetup setup) {
+        if (setup.root()) {
+            report.ok("run as root, the daemon needs no search permission on the parents of " + real
+                    + " (a daemon run as another user would)");
+        } else {
+            report.ok("user " + setup.user() + " can search every parent of " + real);
+        }
     }
 
     /**
@@ -182,10 +188,4 @@ final class ShareDirectoryChecks {
         }
     }
 
-    private static String describe(Path p) throws IOException {
-        int owner = (Integer) Files.getAttribute(p, "unix:uid");
-        int group = (Integer) Files.getAttribute(p, "unix:gid");
-        int mode = (Integer) Files.getAttribute(p, "unix:mode") & 07777;
-        return "owner " + owner + ":" + group + ", mode " + String.format("%04o", mode);
-    }
 }
