@@ -39,9 +39,6 @@ public final class Daemon {
      */
     static final int REQUEST_QUEUES = 64;
 
-    /** Set by bin/jvirtiofsd under the namespace sandbox: the supervisor's pid, which its caller knows. */
-    static final String SUPERVISOR_PID_ENV = "JVIRTIOFSD_SUPERVISOR_PID";
-
     private final Options options;
 
     public Daemon(Options options) {
@@ -100,7 +97,7 @@ public final class Daemon {
         VhostUserListener bound;
         try {
             if (socket != null) {
-                pidFile = lockSocketPath(socket, visiblePid(sandbox));
+                pidFile = lockSocketPath(socket, VisiblePid.get());
                 if (pidFile == null) {
                     return 1;
                 }
@@ -162,7 +159,7 @@ public final class Daemon {
                 CapabilityDrop.noNewPrivileges();
             }
             // After the sandbox, before the first request: every thread, present and future.
-            SeccompFilter.install(options.seccomp);
+            SeccompFilter.install(options.seccomp, Logging.toSyslog());
             try {
                 backend.serve(connection);
                 LOG.info("Client disconnected, shutting down");
@@ -172,6 +169,10 @@ public final class Daemon {
             fs.close();
             Runtime.getRuntime().removeShutdownHook(cleanup);
             return 0;
+        } catch (java.nio.channels.AsynchronousCloseException e) {
+            // The shutdown hook closed the listener: a signal came before any frontend.
+            LOG.info("Stopped before a frontend connected");
+            return 1;
         } catch (IOException e) {
             LOG.error("{}", e.getMessage());
             return 1;
@@ -196,19 +197,6 @@ public final class Daemon {
             LOG.error("{}", e.getMessage());
         }
         return null;
-    }
-
-    /**
-     * The daemon's pid as other processes see it: under the namespace sandbox this JVM is PID 1 of
-     * its own pid namespace, and the pid that the launcher's caller knows (and can signal) is the
-     * supervisor's, which the launcher passes on.
-     */
-    static long visiblePid(SandboxMode sandbox) {
-        String supervisor = System.getenv(SUPERVISOR_PID_ENV);
-        if (sandbox == SandboxMode.NAMESPACE && supervisor != null && supervisor.matches("[0-9]+")) {
-            return Long.parseLong(supervisor);
-        }
-        return ProcessHandle.current().pid();
     }
 
     private void warnAboutDeprecatedOptions() {

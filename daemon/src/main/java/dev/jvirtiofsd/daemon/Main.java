@@ -25,7 +25,7 @@ public final class Main {
         if (parsed.shouldExit()) {
             System.exit(parsed.exitStatus());
         }
-        Logging.configure(parsed.options().logLevel);
+        Logging.configure(parsed.options().logLevel, parsed.options().syslog);
         System.exit(new Daemon(parsed.options()).run());
     }
 }

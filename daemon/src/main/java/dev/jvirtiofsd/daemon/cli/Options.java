@@ -90,6 +90,11 @@ public final class Options {
             description = "Log level: error, warn, info, debug, trace, off. [default: info]")
     public LogLevel logLevel;
 
+    @Option(names = "--syslog",
+            description = "Log to the system log (/dev/log, facility user) instead of stderr; falls back to stderr "
+                    + "with a warning where /dev/log cannot be reached")
+    public boolean syslog;
+
     @Option(names = "--writeback", description = "Enable writeback cache")
     public boolean writeback;
 
