@@ -20,7 +20,10 @@ import picocli.CommandLine.Option;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        description = "vhost-user virtio-fs device backend: serves a host directory to a QEMU guest.")
+        description = "vhost-user virtio-fs device backend: serves a host directory to a QEMU guest.",
+        footerHeading = "%nCommands:%n",
+        footer = "  check   inspect the host setup of a share and print each problem with its fix "
+                + "(jvirtiofsd check --help)")
 public final class Options {
 
     @Option(names = "--shared-dir", paramLabel = "SHARED_DIR", description = "Shared directory path")
@@ -68,7 +71,7 @@ public final class Options {
                     + "(e.g. :map::user.virtiofs.:); implies --xattr")
     public XattrMap xattrmap;
 
-    @Option(names = "--sandbox", paramLabel = "SANDBOX",
+    @Option(names = "--sandbox", paramLabel = "SANDBOX", completionCandidates = ValueNames.Sandbox.class,
             description = "Sandbox mechanism to isolate the daemon process: namespace, chroot or none. "
                     + "namespace needs the launcher bin/jvirtiofsd, which makes the namespaces (for a user "
                     + "other than root inside a user namespace); chroot needs root. "
@@ -76,17 +79,17 @@ public final class Options {
                     + "else chroot as root, none otherwise]")
     public SandboxMode sandbox;
 
-    @Option(names = "--seccomp", paramLabel = "SECCOMP", defaultValue = "kill",
+    @Option(names = "--seccomp", paramLabel = "SECCOMP", completionCandidates = ValueNames.Seccomp.class, defaultValue = "kill",
             description = "Action to take when seccomp finds a not allowed syscall: none, kill, log, trap. "
                     + "[default: kill]")
     public SeccompAction seccomp;
 
-    @Option(names = "--cache", paramLabel = "CACHE", defaultValue = "auto",
+    @Option(names = "--cache", paramLabel = "CACHE", completionCandidates = ValueNames.Cache.class, defaultValue = "auto",
             description = "The caching policy the file system should use: auto, always, never, metadata. "
                     + "[default: auto]")
     public CachePolicy cache;
 
-    @Option(names = "--log-level", paramLabel = "LOG_LEVEL", defaultValue = "info",
+    @Option(names = "--log-level", paramLabel = "LOG_LEVEL", completionCandidates = ValueNames.Log.class, defaultValue = "info",
             description = "Log level: error, warn, info, debug, trace, off. [default: info]")
     public LogLevel logLevel;
 
