@@ -71,6 +71,10 @@ public final class Daemon {
                 return 1;
             }
         }
+        if (options.configFile != null) {
+            LOG.info("Arguments from {} (before the command line's): {}", options.configFile,
+                    String.join(" ", options.configArguments));
+        }
         Path sharedDir = options.sharedDir.toAbsolutePath().normalize();
         Path socketPath = options.effectiveSocketPath();
         warnAboutDeprecatedOptions();
@@ -91,14 +95,37 @@ public final class Daemon {
             return 1;
         }
 
-        try (VhostUserListener listener = options.fd != null
-                ? VhostUserListener.fromFd(options.fd)
-                : VhostUserListener.bind(socketPath.toAbsolutePath())) {
+        Path socket = options.fd == null ? socketPath.toAbsolutePath() : null;
+        SocketPidFile pidFile = null;
+        VhostUserListener bound;
+        try {
+            if (socket != null) {
+                pidFile = lockSocketPath(socket, VisiblePid.get());
+                if (pidFile == null) {
+                    return 1;
+                }
+            }
+            bound = socket == null ? VhostUserListener.fromFd(options.fd) : VhostUserListener.bind(socket);
+        } catch (IOException e) {
+            if (pidFile != null) {
+                pidFile.close();
+            }
+            LOG.error("{}", e instanceof dev.jvirtiofsd.vhostuser.sys.ErrnoException errno && socket != null
+                    ? SocketPathProblem.explain(socket, errno.errno(), e.getMessage()) : e.getMessage());
+            return 1;
+        }
+
+        try (SocketPidFile heldPidFile = pidFile; VhostUserListener listener = bound) {
             // Also on SIGTERM/SIGINT before a frontend came: leave no socket file behind.
-            Thread cleanup = new Thread(listener::close, "socket-cleanup");
+            Thread cleanup = new Thread(() -> {
+                listener.close();
+                if (heldPidFile != null) {
+                    heldPidFile.close();
+                }
+            }, "socket-cleanup");
             Runtime.getRuntime().addShutdownHook(cleanup);
             if (socketGroup != null) {
-                socketGroup.applyTo(socketPath.toAbsolutePath());
+                socketGroup.applyTo(socket);
             }
             OpenFileLimit.apply(options.rlimitNofile);
 
@@ -121,6 +148,10 @@ public final class Daemon {
             // One frontend per daemon: nobody else may connect, and nothing is left to clean up.
             listener.close();
 
+            if (heldPidFile != null && sandbox != SandboxMode.NONE) {
+                // Outside the new root: the file stays (unlocked at exit) for the next daemon to take over.
+                heldPidFile.keepFile();
+            }
             if (sandbox == SandboxMode.CHROOT) {
                 enterChroot(sharedDir);
             } else if (sandbox == SandboxMode.NAMESPACE) {
@@ -135,7 +166,7 @@ public final class Daemon {
                 CapabilityDrop.noNewPrivileges();
             }
             // After the sandbox, before the first request: every thread, present and future.
-            SeccompFilter.install(options.seccomp);
+            SeccompFilter.install(options.seccomp, Logging.toSyslog());
             try {
                 backend.serve(connection);
                 LOG.info("Client disconnected, shutting down");
@@ -145,10 +176,34 @@ public final class Daemon {
             fs.close();
             Runtime.getRuntime().removeShutdownHook(cleanup);
             return 0;
+        } catch (java.nio.channels.AsynchronousCloseException e) {
+            // The shutdown hook closed the listener: a signal came before any frontend.
+            LOG.info("Stopped before a frontend connected");
+            return 1;
         } catch (IOException e) {
             LOG.error("{}", e.getMessage());
             return 1;
         }
+    }
+
+    /**
+     * Takes the socket path's pid file, so that no other daemon takes the path while this one
+     * runs. Null (the reason logged) when the path is in use or unusable.
+     */
+    private static SocketPidFile lockSocketPath(Path socket, long pid) {
+        String problem = SocketPathProblem.beforeCreating(socket);
+        if (problem != null) {
+            LOG.error("{}", problem);
+            return null;
+        }
+        try {
+            return SocketPidFile.acquire(socket, pid);
+        } catch (ErrnoException e) {
+            LOG.error("{}", SocketPathProblem.explain(socket, e.errno(), e.getMessage()));
+        } catch (IOException e) {
+            LOG.error("{}", e.getMessage());
+        }
+        return null;
     }
 
     private void warnAboutDeprecatedOptions() {

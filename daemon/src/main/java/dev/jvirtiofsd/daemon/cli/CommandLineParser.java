@@ -1,10 +1,13 @@
 package dev.jvirtiofsd.daemon.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
@@ -31,8 +34,8 @@ public final class CommandLineParser {
     private CommandLineParser() {
     }
 
-    public static CommandLine newCommandLine(Options options) {
-        CommandLine cl = new CommandLine(options);
+    public static CommandLine newCommandLine(Object command) {
+        CommandLine cl = new CommandLine(command);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOverwrittenOptionsAllowed(true);
         cl.setUnmatchedOptionsArePositionalParams(false);
@@ -40,10 +43,16 @@ public final class CommandLineParser {
     }
 
     /**
-     * Parses {@code args}; prints help or version to {@code out}, and a one-line reason for a bad
-     * command line to {@code err}.
+     * Parses {@code args}, after the arguments of the config file that applies (see {@link
+     * ConfigFile}); prints help or version to {@code out}, and a one-line reason for a bad command
+     * line to {@code err}.
      */
     public static Result parse(String[] args, PrintWriter out, PrintWriter err) {
+        return parse(args, out, err, ConfigFile.directory());
+    }
+
+    /** As {@link #parse(String[], PrintWriter, PrintWriter)}, looking config files up in {@code configDir}. */
+    public static Result parse(String[] args, PrintWriter out, PrintWriter err, Path configDir) {
         // As the vhost-user backend conventions ask: print the capabilities and exit 0, ignoring
         // every other argument (libvirt probes with this alone, and must never see a failure).
         if (Arrays.asList(args).contains(BackendCapabilities.OPTION)) {
@@ -51,33 +60,19 @@ public final class CommandLineParser {
             out.flush();
             return new Result(null, 0);
         }
-        Options options = new Options();
-        CommandLine cl = newCommandLine(options);
-        try {
-            cl.parseArgs(args);
-        } catch (ParameterException e) {
-            err.println("error: " + e.getMessage());
-            err.println("For more information, try '--help'.");
-            err.flush();
-            return new Result(null, USAGE_ERROR);
-        }
         if (args.length == 0) {
             // As the Rust virtiofsd: no arguments at all prints the help, as an error.
-            cl.usage(err);
+            newCommandLine(new Options()).usage(err);
             err.flush();
             return new Result(null, USAGE_ERROR);
         }
-        if (cl.isUsageHelpRequested()) {
-            cl.usage(out);
-            out.flush();
-            return new Result(null, 0);
+        Parsed<Options> parsed = parseWithConfig(args, Options::new, o -> o, CommandLineParser::newCommandLine, configDir,
+                out, err);
+        if (parsed.exitStatus() != null) {
+            return new Result(null, parsed.exitStatus());
         }
-        if (cl.isVersionHelpRequested()) {
-            cl.printVersionHelp(out);
-            out.flush();
-            return new Result(null, 0);
-        }
-        String conflict = posixAclConflict(cl.getParseResult());
+        Options options = parsed.command();
+        String conflict = posixAclConflict(parsed.commandLine().getParseResult());
         if (conflict != null) {
             err.println("error: " + conflict);
             err.println("For more information, try '--help'.");
@@ -91,6 +86,78 @@ public final class CommandLineParser {
             return new Result(null, USAGE_ERROR);
         }
         return new Result(options, null);
+    }
+
+    /** A command parsed, config file included, or the exit status after help, version or an error. */
+    record Parsed<T>(T command, CommandLine commandLine, Integer exitStatus) {
+    }
+
+    /**
+     * Parses {@code args} into a fresh {@code factory} object; where a config file applies to the
+     * daemon options it holds ({@code daemonOptions}), parses again with the file's arguments
+     * first. Help and version are answered from the command line alone.
+     */
+    static <T> Parsed<T> parseWithConfig(String[] args, Supplier<T> factory, Function<T, Options> daemonOptions,
+            Function<Object, CommandLine> commandLines, Path configDir, PrintWriter out, PrintWriter err) {
+        T command = factory.get();
+        CommandLine cl = commandLines.apply(command);
+        if (!parseArgs(cl, args, null, err)) {
+            return new Parsed<>(null, null, USAGE_ERROR);
+        }
+        if (cl.isUsageHelpRequested()) {
+            cl.usage(out);
+            out.flush();
+            return new Parsed<>(null, null, 0);
+        }
+        if (cl.isVersionHelpRequested()) {
+            cl.printVersionHelp(out);
+            out.flush();
+            return new Parsed<>(null, null, 0);
+        }
+        Options given = daemonOptions.apply(command);
+        Path config;
+        List<String> configArguments;
+        try {
+            config = given.config != null ? given.config
+                    : sharedDirOf(given) == null ? null : ConfigFile.lookup(configDir, sharedDirOf(given));
+            configArguments = config == null ? List.of() : ConfigFile.read(config);
+        } catch (ConfigFile.ConfigException e) {
+            err.println("error: " + e.getMessage());
+            err.flush();
+            return new Parsed<>(null, null, USAGE_ERROR);
+        }
+        if (config == null) {
+            return new Parsed<>(command, cl, null);
+        }
+        List<String> all = new ArrayList<>(configArguments);
+        all.addAll(List.of(args));
+        command = factory.get();
+        cl = commandLines.apply(command);
+        if (!parseArgs(cl, all.toArray(String[]::new), config, err)) {
+            return new Parsed<>(null, null, USAGE_ERROR);
+        }
+        daemonOptions.apply(command).configFile = config;
+        daemonOptions.apply(command).configArguments = configArguments;
+        return new Parsed<>(command, cl, null);
+    }
+
+    private static boolean parseArgs(CommandLine cl, String[] args, Path config, PrintWriter err) {
+        try {
+            cl.parseArgs(args);
+            return true;
+        } catch (ParameterException e) {
+            err.println("error: " + e.getMessage() + (config == null ? "" : " (arguments of config file " + config
+                    + " included)"));
+            err.println("For more information, try '--help'.");
+            err.flush();
+            return false;
+        }
+    }
+
+    /** The shared directory the command line names: -o source= over --shared-dir, as the daemon applies them. */
+    private static Path sharedDirOf(Options given) {
+        Path source = CompatOptions.source(given.compatOptions);
+        return source != null ? source : given.sharedDir;
     }
 
     /**

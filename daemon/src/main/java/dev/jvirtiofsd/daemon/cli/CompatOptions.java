@@ -20,6 +20,23 @@ final class CompatOptions {
     private CompatOptions() {
     }
 
+    /**
+     * The directory of the last {@code source=} element of the {@code -o} arguments, or null: the
+     * shared directory they name (read as {@link #apply} reads it).
+     */
+    static Path source(List<String> arguments) {
+        Path source = null;
+        for (String argument : arguments) {
+            for (String element : elements(argument)) {
+                int eq = element.indexOf('=');
+                if (eq >= 0 && element.substring(0, eq).trim().equals("source")) {
+                    source = Path.of(element.substring(eq + 1));
+                }
+            }
+        }
+        return source;
+    }
+
     /** Applies every {@code -o} element to {@code o}; returns a one-line reason for a bad one. */
     static String apply(Options o) {
         for (String argument : o.compatOptions) {

@@ -5,8 +5,6 @@ import dev.jvirtiofsd.daemon.fs.InodeFileHandles;
 import dev.jvirtiofsd.daemon.fs.XattrMap;
 import dev.jvirtiofsd.daemon.idmap.IdMapRule;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +21,24 @@ import picocli.CommandLine.Option;
         versionProvider = VersionProvider.class,
         sortOptions = false,
         usageHelpAutoWidth = true,
-        description = "vhost-user virtio-fs device backend: serves a host directory to a QEMU guest.")
+        description = "vhost-user virtio-fs device backend: serves a host directory to a QEMU guest.",
+        footerHeading = "%nCommands:%n",
+        footer = "  check   inspect the host setup of a share and print each problem with its fix "
+                + "(jvirtiofsd check --help)")
 public final class Options {
 
     @Option(names = "--shared-dir", paramLabel = "SHARED_DIR", description = "Shared directory path")
     public Path sharedDir;
+
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "Read arguments from FILE first, one per line ('#' starts a comment line); the command "
+                    + "line's come after them. Without it, the one file /etc/jvirtiofsd/*.conf whose --shared-dir= "
+                    + "line names the same directory as the command line is read, if any")
+    public Path config;
+
+    /** The config file whose arguments were parsed before the command line's (null: none), and those arguments. */
+    public Path configFile;
+    public List<String> configArguments = List.of();
 
     @Option(names = "--tag", paramLabel = "TAG",
             description = "The tag that the virtio device advertises. Setting this option enables the "
@@ -61,7 +72,7 @@ public final class Options {
                     + "(e.g. :map::user.virtiofs.:); implies --xattr")
     public XattrMap xattrmap;
 
-    @Option(names = "--sandbox", paramLabel = "SANDBOX",
+    @Option(names = "--sandbox", paramLabel = "SANDBOX", completionCandidates = ValueNames.Sandbox.class,
             description = "Sandbox mechanism to isolate the daemon process: namespace, chroot or none. "
                     + "namespace needs the launcher bin/jvirtiofsd, which makes the namespaces (for a user "
                     + "other than root inside a user namespace); chroot needs root. "
@@ -69,7 +80,7 @@ public final class Options {
                     + "else chroot as root, none otherwise]")
     public SandboxMode sandbox;
 
-    @Option(names = "--seccomp", paramLabel = "SECCOMP", defaultValue = "kill",
+    @Option(names = "--seccomp", paramLabel = "SECCOMP", completionCandidates = ValueNames.Seccomp.class, defaultValue = "kill",
             description = "Action to take when seccomp finds a not allowed syscall: none, kill, log, trap. "
                     + "[default: kill]")
     public SeccompAction seccomp;
@@ -100,14 +111,19 @@ public final class Options {
                     + "opening them needs CAP_DAC_READ_SEARCH, which is then kept. [default: never]")
     public String inodeFileHandles = "never";
 
-    @Option(names = "--cache", paramLabel = "CACHE", defaultValue = "auto",
+    @Option(names = "--cache", paramLabel = "CACHE", completionCandidates = ValueNames.Cache.class, defaultValue = "auto",
             description = "The caching policy the file system should use: auto, always, never, metadata. "
                     + "[default: auto]")
     public CachePolicy cache;
 
-    @Option(names = "--log-level", paramLabel = "LOG_LEVEL", defaultValue = "info",
+    @Option(names = "--log-level", paramLabel = "LOG_LEVEL", completionCandidates = ValueNames.Log.class, defaultValue = "info",
             description = "Log level: error, warn, info, debug, trace, off. [default: info]")
     public LogLevel logLevel;
+
+    @Option(names = "--syslog",
+            description = "Log to the system log (/dev/log, facility user) instead of stderr; falls back to stderr "
+                    + "with a warning where /dev/log cannot be reached")
+    public boolean syslog;
 
     @Option(names = "--writeback", description = "Enable writeback cache")
     public boolean writeback;
@@ -234,15 +250,9 @@ public final class Options {
      * @return a one-line reason, or null when the options are usable
      */
     public String validate() {
-        String compat = CompatOptions.apply(this);
+        String compat = applyCompatAndImplied();
         if (compat != null) {
             return compat;
-        }
-        if (debug) {
-            logLevel = LogLevel.DEBUG;
-        }
-        if (posixAcl || securityLabel || xattrmap != null) {
-            xattr = true;
         }
         if (posixAcl && !(translateUid.isEmpty() && translateGid.isEmpty())) {
             // --posix-acl itself is refused by the parser; this is -o posix_acl, which the Rust
@@ -253,8 +263,9 @@ public final class Options {
         if (sharedDir == null) {
             return "--shared-dir is required";
         }
-        if (!Files.isDirectory(sharedDir, LinkOption.NOFOLLOW_LINKS)) {
-            return "shared directory " + sharedDir + " does not exist or is not a directory";
+        String sharedDirProblem = SharedDirProblem.of(sharedDir);
+        if (sharedDirProblem != null) {
+            return sharedDirProblem;
         }
         if (socketPath != null && socket != null) {
             return "--socket-path and --socket cannot be used together";
@@ -292,6 +303,27 @@ public final class Options {
             if (len == 0 || len > 36) {
                 return "--tag must be 1 to 36 bytes long, not " + len;
             }
+        }
+        return null;
+    }
+
+    /**
+     * Applies the {@code -o} elements and what options imply (-d: debug; --posix-acl,
+     * --security-label, --xattrmap: --xattr). Done once, by {@link #validate()} or by a command that
+     * reads the daemon's options without starting it.
+     *
+     * @return a one-line reason for a bad -o element, or null
+     */
+    public String applyCompatAndImplied() {
+        String compat = CompatOptions.apply(this);
+        if (compat != null) {
+            return compat;
+        }
+        if (debug) {
+            logLevel = LogLevel.DEBUG;
+        }
+        if (posixAcl || securityLabel || xattrmap != null) {
+            xattr = true;
         }
         return null;
     }

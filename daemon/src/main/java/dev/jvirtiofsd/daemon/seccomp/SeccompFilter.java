@@ -28,6 +28,11 @@ public final class SeccompFilter {
 
     /** The filter program for {@code action}; null for {@link SeccompAction#NONE}. */
     public static byte[] program(SeccompAction action) {
+        return program(action, false);
+    }
+
+    /** The filter program for {@code action}, allowing what logging to the system log needs when {@code syslog}. */
+    public static byte[] program(SeccompAction action, boolean syslog) {
         if (action == SeccompAction.NONE) {
             return null;
         }
@@ -37,7 +42,7 @@ public final class SeccompFilter {
             case TRAP -> FilterProgram.RET_TRAP;
             case NONE -> throw new AssertionError();
         };
-        return FilterProgram.build(SyscallAllowlist.numbers(), defaultAction);
+        return FilterProgram.build(SyscallAllowlist.numbers(syslog), defaultAction);
     }
 
     /**
@@ -46,8 +51,13 @@ public final class SeccompFilter {
      * @throws ErrnoException if the kernel refuses (the daemon must then not serve)
      */
     public static void install(SeccompAction action) throws ErrnoException {
+        install(action, false);
+    }
+
+    /** As {@link #install(SeccompAction)}; with {@code syslog}, log lines go to the system log socket. */
+    public static void install(SeccompAction action, boolean syslog) throws ErrnoException {
         boolean selfTest = SELF_TEST_VALUE.equals(System.getenv(SELF_TEST_VARIABLE));
-        byte[] program = program(action);
+        byte[] program = program(action, syslog);
         if (program == null) {
             LOG.debug("seccomp: no filter (--seccomp=none)");
             return;
@@ -55,7 +65,7 @@ public final class SeccompFilter {
         SeccompCalls.setNoNewPrivs();
         SeccompCalls.installFilterOnAllThreads(program);
         LOG.debug("seccomp: {} system calls allowed on every thread, others: {}",
-                SyscallAllowlist.byName().size(), action.name().toLowerCase(java.util.Locale.ROOT));
+                SyscallAllowlist.numbers(syslog).length, action.name().toLowerCase(java.util.Locale.ROOT));
         if (selfTest) {
             LOG.warn("seccomp self-test ({}={}): calling getsid, which the filter does not allow",
                     SELF_TEST_VARIABLE, SELF_TEST_VALUE);

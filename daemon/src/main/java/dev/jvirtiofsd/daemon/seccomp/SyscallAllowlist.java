@@ -160,6 +160,12 @@ public final class SyscallAllowlist {
         allow("umask", 95);
     }
 
+    /**
+     * With {@code --syslog} only: each log line is a send(2) on the connected system log socket,
+     * which is the sendto system call (as the Rust virtiofsd adds with --syslog).
+     */
+    private static final Map<String, Integer> SYSLOG = Map.of("sendto", 44);
+
     private SyscallAllowlist() {
     }
 
@@ -176,6 +182,17 @@ public final class SyscallAllowlist {
 
     /** The allowed numbers. */
     public static int[] numbers() {
-        return ALLOWED.values().stream().mapToInt(Integer::intValue).toArray();
+        return numbers(false);
+    }
+
+    /** The allowed numbers, with those for logging to the system log when {@code syslog}. */
+    public static int[] numbers(boolean syslog) {
+        return java.util.stream.Stream.concat(ALLOWED.values().stream(), syslog ? SYSLOG.values().stream()
+                : java.util.stream.Stream.empty()).mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Name to x86-64 number of what {@code --syslog} adds. */
+    public static Map<String, Integer> forSyslog() {
+        return SYSLOG;
     }
 }

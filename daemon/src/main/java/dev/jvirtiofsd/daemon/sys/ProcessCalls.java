@@ -27,6 +27,11 @@ public final class ProcessCalls {
         return LIBC.geteuid() == 0;
     }
 
+    /** geteuid(2). */
+    public static int effectiveUid() {
+        return LIBC.geteuid();
+    }
+
     /** chdir(2). */
     public static void chdir(String dir) throws ErrnoException {
         ErrnoException.check(Native.result(LIBC.chdir(dir)), "chdir " + dir);

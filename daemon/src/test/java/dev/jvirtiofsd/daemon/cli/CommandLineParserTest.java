@@ -120,7 +120,8 @@ class CommandLineParserTest {
         Path link = dir.resolve("link");
         Path real = Files.createDirectory(dir.resolve("real"));
         Files.createSymbolicLink(link, real);
-        rejected("not a directory", "--shared-dir", link.toString(), "--fd", "3");
+        rejected("is a symbolic link: give the directory itself, --shared-dir=" + real.toRealPath(),
+                "--shared-dir", link.toString(), "--fd", "3");
     }
 
     @Test

@@ -21,6 +21,17 @@ class SyscallAllowlistTest {
     }
 
     @Test
+    void sendtoIsAllowedWithSyslogOnly() throws Exception {
+        HeaderConstants h = new HeaderConstants(List.of(Path.of("/usr/include/x86_64-linux-gnu/asm/unistd_64.h")));
+        assertEquals(Map.of("sendto", h.value("__NR_sendto").intValue()), SyscallAllowlist.forSyslog());
+        int sendto = SyscallAllowlist.forSyslog().get("sendto");
+        assertFalse(java.util.Arrays.stream(SyscallAllowlist.numbers()).anyMatch(n -> n == sendto));
+        assertFalse(java.util.Arrays.stream(SyscallAllowlist.numbers(false)).anyMatch(n -> n == sendto));
+        assertTrue(java.util.Arrays.stream(SyscallAllowlist.numbers(true)).anyMatch(n -> n == sendto));
+        assertEquals(SyscallAllowlist.numbers().length + 1, SyscallAllowlist.numbers(true).length);
+    }
+
+    @Test
     void whatAnEscapedGuestWouldWantIsNotThere() {
         // Running programs, new network or mount access, tracing or loading code into the kernel,
         // joining namespaces, signalling other processes, and the self-test's getsid.
