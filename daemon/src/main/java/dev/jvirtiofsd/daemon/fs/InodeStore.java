@@ -24,9 +24,11 @@ final class InodeStore {
     /** Per thread: why the last {@link #acquire} failed. */
     private static final ThreadLocal<int[]> FAILURE = ThreadLocal.withInitial(() -> new int[] {-Errno.EBADF});
 
-    private final ConcurrentHashMap<Long, Inode> byId = new ConcurrentHashMap<>();
+    private final InodeIndex byId = InodeIndex.byId();
     /** The inodes held by fd. */
-    private final ConcurrentHashMap<InodeKey, Inode> byKey = new ConcurrentHashMap<>();
+    private final InodeIndex byKey = InodeIndex.byHostKey();
+    /** Serializes making fd inodes, so that one file gets one node. */
+    private final Object fdInodeCreation = new Object();
     /** The inodes held by file handle. */
     private final ConcurrentHashMap<FileHandle, Inode> byHandle = new ConcurrentHashMap<>();
     private final AtomicLong nextId = new AtomicLong(ROOT_ID + 1);
@@ -34,8 +36,8 @@ final class InodeStore {
     /** Installs the root (node id 1) with a lookup count of 2, as libfuse does. Takes over {@code fd}. */
     Inode installRoot(int fd, Stat st) {
         Inode root = new Inode(ROOT_ID, fd, keyOf(st), st.fileType(), 2);
-        byId.put(ROOT_ID, root);
-        byKey.put(root.key, root);
+        byId.put(root);
+        byKey.put(root);
         return root;
     }
 
@@ -44,7 +46,7 @@ final class InodeStore {
      * null if there is none or it cannot be opened; then {@link #failure()} tells why.
      */
     Inode acquire(long id) {
-        Inode inode = byId.get(id);
+        Inode inode = byId.find(id, 0, 0);
         int ret = inode == null ? -Errno.EBADF : inode.pin();
         if (ret < 0) {
             FAILURE.get()[0] = ret;
@@ -67,22 +69,29 @@ final class InodeStore {
      * {@code fd} is closed; otherwise a new node takes over {@code fd} with a count of 1.
      */
     Inode addLookup(int fd, Stat st) {
-        InodeKey key = keyOf(st);
-        Inode[] created = new Inode[1];
-        Inode inode = byKey.compute(key, (k, existing) -> {
-            if (existing != null && existing.incrementLookup()) {
-                return existing;
+        long dev = st.dev();
+        Inode known = liveByKey(dev, st.ino, st.mntId);
+        if (known == null) {
+            synchronized (fdInodeCreation) {
+                known = liveByKey(dev, st.ino, st.mntId);
+                if (known == null) {
+                    // Absent, or its count already reached zero and it is on its way out: a new node.
+                    Inode fresh = new Inode(nextId.getAndIncrement(), fd, new InodeKey(dev, st.ino, st.mntId),
+                            st.fileType(), 1);
+                    byId.put(fresh);
+                    byKey.put(fresh);
+                    return fresh;
+                }
             }
-            // Absent, or its count already reached zero and it is on its way out: a new node.
-            Inode fresh = new Inode(nextId.getAndIncrement(), fd, k, st.fileType(), 1);
-            byId.put(fresh.id, fresh);
-            created[0] = fresh;
-            return fresh;
-        });
-        if (inode != created[0]) {
-            Syscalls.close(fd);
         }
-        return inode;
+        Syscalls.close(fd);
+        return known;
+    }
+
+    /** The fd inode with this identity after adding one lookup to it, or null if it has no live node. */
+    private Inode liveByKey(long dev, long ino, long mntId) {
+        Inode held = byKey.find(dev, ino, mntId);
+        return held != null && held.incrementLookup() ? held : null;
     }
 
     /**
@@ -90,8 +99,8 @@ final class InodeStore {
      * if it has a live node: that node, or null if there is none.
      */
     Inode addLookupOfKnown(InodeKey key, FileHandle handle) {
-        Inode held = byKey.get(key);
-        if (held != null && held.incrementLookup()) {
+        Inode held = liveByKey(key.dev(), key.ino(), key.mntId());
+        if (held != null) {
             return held;
         }
         Inode known = byHandle.get(handle);
@@ -113,7 +122,7 @@ final class InodeStore {
                 return existing;
             }
             Inode fresh = new Inode(nextId.getAndIncrement(), h, mount, key, fileType, 1);
-            byId.put(fresh.id, fresh);
+            byId.put(fresh);
             created[0] = fresh;
             return fresh;
         });
@@ -125,7 +134,7 @@ final class InodeStore {
 
     /** Subtracts {@code n} lookups from node {@code id}; at zero the node is dropped. Unknown ids are ignored. */
     void forget(long id, long n) {
-        Inode inode = byId.get(id);
+        Inode inode = byId.find(id, 0, 0);
         if (inode != null && inode.decrementLookup(n)) {
             drop(inode);
         }
@@ -133,7 +142,7 @@ final class InodeStore {
 
     /** Drops every node (DESTROY, or INIT starting over). Requests still running keep their pins until they finish. */
     void clear() {
-        for (Inode inode : byId.values()) {
+        for (Inode inode : byId.inodes()) {
             drop(inode);
         }
     }
@@ -143,9 +152,9 @@ final class InodeStore {
     }
 
     private void drop(Inode inode) {
-        if (byId.remove(inode.id, inode)) {
+        if (byId.remove(inode)) {
             if (inode.handle == null) {
-                byKey.remove(inode.key, inode);
+                byKey.remove(inode);
             } else {
                 byHandle.remove(inode.handle, inode);
             }
