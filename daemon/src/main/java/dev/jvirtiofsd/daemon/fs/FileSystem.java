@@ -35,6 +35,7 @@ public interface FileSystem {
     default void destroy() {
     }
 
+    /** {@code name} is the server's reused array: valid during the call only, never to be kept. */
     default int lookup(RequestContext ctx, long parent, byte[] name, Entry out) {
         return -ENOSYS;
     }

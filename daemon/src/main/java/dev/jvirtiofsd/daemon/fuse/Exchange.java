@@ -25,6 +25,8 @@ final class Exchange {
     static final int PAYLOAD = OutHeader.BYTES;
 
     private static final int INITIAL_BUFFER_BYTES = 8192;
+    /** NAME_MAX: longer names are copied into arrays of their own. */
+    private static final int REUSED_NAME_BYTES = 255;
 
     final InHeader header = new InHeader();
     private final MalformedRequestLog log;
@@ -33,6 +35,9 @@ final class Exchange {
     ByteBuffer request = newBuffer(INITIAL_BUFFER_BYTES);
     /** The reply being built: room for the out-header, then the payload. */
     ByteBuffer reply = newBuffer(INITIAL_BUFFER_BYTES);
+
+    /** Name arrays reused by {@link #reusedLastName}, by length; made on first use. */
+    private final byte[][] reusedNames = new byte[REUSED_NAME_BYTES + 1][];
 
     int queue;
     RequestMemory memory;
@@ -113,6 +118,29 @@ final class Exchange {
             return null;
         }
         return copy(from, last);
+    }
+
+    /**
+     * As {@link #lastName}, but into an array this exchange reuses for every name of that length:
+     * for a request with one name whose file system call does not keep it (LOOKUP), so that the
+     * name costs no allocation. Valid until the thread's next request.
+     */
+    byte[] reusedLastName(int from) {
+        int last = argsEnd() - 1;
+        if (last < from || nulIndex(from) != last) {
+            return null;
+        }
+        int length = last - from;
+        if (length > REUSED_NAME_BYTES) {
+            return copy(from, last);
+        }
+        byte[] name = reusedNames[length];
+        if (name == null) {
+            name = new byte[length];
+            reusedNames[length] = name;
+        }
+        request.get(from, name);
+        return name;
     }
 
     // ---- replies ----

@@ -37,7 +37,7 @@ final class NodeOperations {
     }
 
     int lookup(Exchange ex, WorkerState s) {
-        byte[] name = ex.lastName(ARGS);
+        byte[] name = ex.reusedLastName(ARGS);
         if (name == null) {
             return ex.malformed(Malformation.BAD_NAME, ex.argsLength);
         }
