@@ -36,6 +36,8 @@ public final class DescriptorChain {
     QueueWorker worker;
     /** Set when the device keeps the chain past process(); cleared when the chain is reused. */
     DeferredCompletion deferred;
+    /** What the worker hands the thread pool for this chain; made once, reused with the chain. */
+    Runnable poolTask;
 
     /** An empty chain, filled by the queue that pops into it. */
     public DescriptorChain() {

@@ -180,7 +180,10 @@ final class QueueWorker implements Runnable {
     private void processAvailable() {
         do {
             queue.disableNotifications();
-            if (!drainAvailable()) {
+            boolean serving = drainAvailable();
+            // One call signal for what this pass completed here (see Vring.completeInBatch).
+            vring.signalBatch(queue);
+            if (!serving) {
                 return;
             }
         } while (queue.enableNotifications());
@@ -206,7 +209,7 @@ final class QueueWorker implements Runnable {
                 case SplitQueue.BAD_CHAIN:
                     sawChain = true;
                     vring.warnBadChain(chain.headIndex(), queue.problem());
-                    complete(chain, 0);
+                    completeInBatch(chain, 0);
                     break;
                 default:
                     sawChain = true;
@@ -220,25 +223,41 @@ final class QueueWorker implements Runnable {
     private void dispatch(DescriptorChain chain) {
         chain.worker = this;
         if (pool != null) {
+            Runnable task = chain.poolTask;
+            if (task == null) {
+                // Made once per chain object (chains are reused), not once per request.
+                task = () -> processOnPool(chain);
+                chain.poolTask = task;
+            }
             try {
-                pool.execute(() -> processAndComplete(chain));
+                pool.execute(task);
                 return;
             } catch (RejectedExecutionException e) {
                 // The pool is shutting down: finish the chain here.
             }
         }
-        processAndComplete(chain);
+        int length = process(chain);
+        if (!deferredByDevice(chain)) {
+            completeInBatch(chain, length);
+        }
     }
 
-    private void processAndComplete(DescriptorChain chain) {
+    /** A pool thread's work: the driver is signalled at once, as nothing batches it there. */
+    private void processOnPool(DescriptorChain chain) {
         int length = process(chain);
-        DeferredCompletion d = chain.deferred;
-        if (d != null) {
-            // From here on the device owns the chain; do not read it again.
-            deferredByDevice(d);
-            return;
+        if (!deferredByDevice(chain)) {
+            complete(chain, length);
         }
-        complete(chain, length);
+    }
+
+    /** Whether the device deferred the chain; it then owns the chain, which must not be read again. */
+    private boolean deferredByDevice(DescriptorChain chain) {
+        DeferredCompletion d = chain.deferred;
+        if (d == null) {
+            return false;
+        }
+        deferredByDevice(d);
+        return true;
     }
 
     private int process(DescriptorChain chain) {
@@ -324,6 +343,18 @@ final class QueueWorker implements Runnable {
     private void complete(DescriptorChain chain, int length) {
         try {
             vring.complete(queue, chain.headIndex(), length);
+        } finally {
+            chains.give(chain);
+        }
+    }
+
+    /**
+     * Returns a chain completed on this worker thread through the used ring; the driver is
+     * signalled for the batch when the worker has drained the ring ({@link Vring#signalBatch}).
+     */
+    private void completeInBatch(DescriptorChain chain, int length) {
+        try {
+            vring.completeInBatch(queue, chain.headIndex(), length);
         } finally {
             chains.give(chain);
         }

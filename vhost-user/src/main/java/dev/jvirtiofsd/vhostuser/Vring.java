@@ -22,8 +22,13 @@ final class Vring {
     /** The largest split queue the virtio specification allows. */
     static final int MAX_SIZE = 32768;
 
+    /** Most completions {@link #completeInBatch} leaves unsignalled: bounds a reply's wait for its signal. */
+    static final int MAX_UNSIGNALLED = 16;
+
     private final int index;
     private final Object completionLock = new Object();
+    /** Completions pushed since the last signal decision; guarded by {@link #completionLock}. */
+    private int unsignalled;
 
     private int size;
     private long descriptorsUser;
@@ -228,12 +233,42 @@ final class Vring {
     void complete(SplitQueue ring, int head, int length) {
         synchronized (completionLock) {
             ring.push(head, length);
-            if (ring.needsNotification() && callFd >= 0) {
-                int result = EventFd.signal(callFd);
-                if (result < 0 && !callFailureLogged) {
-                    callFailureLogged = true;
-                    LOG.warn("Queue {}: cannot signal the call fd (errno {})", index, -result);
-                }
+            signalIfWanted(ring);
+        }
+    }
+
+    /**
+     * Returns a chain through the used ring (the guest can see it at once) but leaves the call
+     * signal to {@link #signalBatch}, which the worker calls when it has drained the ring, or
+     * here after {@link #MAX_UNSIGNALLED} completions, so that the first replies of a long batch
+     * are not kept waiting. One eventfd write (and one fence) then answers many requests; with
+     * EVENT_IDX the decision covers every index published since the last one, as it must.
+     */
+    void completeInBatch(SplitQueue ring, int head, int length) {
+        synchronized (completionLock) {
+            ring.push(head, length);
+            if (++unsignalled >= MAX_UNSIGNALLED) {
+                signalIfWanted(ring);
+            }
+        }
+    }
+
+    /** Signals the driver, if it wants it, for the completions {@link #completeInBatch} left. */
+    void signalBatch(SplitQueue ring) {
+        synchronized (completionLock) {
+            if (unsignalled > 0) {
+                signalIfWanted(ring);
+            }
+        }
+    }
+
+    private void signalIfWanted(SplitQueue ring) {
+        unsignalled = 0;
+        if (ring.needsNotification() && callFd >= 0) {
+            int result = EventFd.signal(callFd);
+            if (result < 0 && !callFailureLogged) {
+                callFailureLogged = true;
+                LOG.warn("Queue {}: cannot signal the call fd (errno {})", index, -result);
             }
         }
     }

@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.jvirtiofsd.vhostuser.frontend.DriverQueue;
 import dev.jvirtiofsd.vhostuser.frontend.FrontendOptions;
+import dev.jvirtiofsd.vhostuser.frontend.UsedElement;
 import dev.jvirtiofsd.vhostuser.frontend.VhostUserFrontend;
 import dev.jvirtiofsd.vhostuser.message.Payload;
 import dev.jvirtiofsd.vhostuser.message.Request;
 import dev.jvirtiofsd.vhostuser.sys.EventFd;
 import dev.jvirtiofsd.vhostuser.sys.Fds;
+import dev.jvirtiofsd.vhostuser.sys.NativeMemory;
 import dev.jvirtiofsd.vhostuser.testing.BackendRunner;
 import dev.jvirtiofsd.vhostuser.testing.EchoDevice;
 import java.time.Duration;
@@ -94,6 +96,46 @@ class NotificationTest {
                 Thread.sleep(1);
             }
             assertEquals(2, calls);
+        }
+    }
+
+    @Test
+    void chainsAvailableTogetherAreAnsweredWithFewerSignals() throws Exception {
+        // Without EVENT_IDX and with interrupts enabled, the driver wants a signal for every
+        // completion; the worker still signals once per drained batch (at most 16 completions).
+        int chains = 40;
+        EchoDevice device = new EchoDevice(1);
+        try (BackendRunner backend = BackendRunner.start(device, 0);
+                VhostUserFrontend frontend = backend.connect(FrontendOptions.defaults().withEventIdx(false))) {
+            DriverQueue queue = frontend.queue(0);
+            frontend.roundTrip(0, new byte[] {1}, 1, TIMEOUT);
+            assertTrue(queue.awaitCallSignal(TIMEOUT));
+            queue.takeCallCount();
+            int before = queue.usedIdx();
+            for (int i = 0; i < chains; i++) {
+                long out = frontend.alloc(1);
+                long in = frontend.alloc(1);
+                NativeMemory.putByte(frontend.localAddress(out, 1), (byte) i);
+                queue.submit(new long[] {out}, new int[] {1}, new long[] {in}, new int[] {1});
+            }
+            queue.kick();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (((queue.usedIdx() - before) & 0xffff) < chains) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("not every chain was answered");
+                }
+                Thread.sleep(1);
+            }
+            for (int i = 0; i < chains; i++) {
+                UsedElement used = queue.pollUsed();
+                assertNotNull(used);
+                assertEquals(1, used.length(), "every reply arrives");
+            }
+            assertTrue(queue.awaitCallSignal(TIMEOUT), "the batch is signalled");
+            long calls = queue.takeCallCount();
+            assertTrue(calls >= 1 && calls <= chains / Vring.MAX_UNSIGNALLED + 1,
+                    calls + " call signals for " + chains + " chains");
+            assertEquals(chains + 1, device.processed());
         }
     }
 
